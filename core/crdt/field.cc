@@ -20,6 +20,10 @@ Fields::Fields(Fields&&) noexcept = default;
 Fields& Fields::operator=(const Fields&) = default;
 Fields& Fields::operator=(Fields&&) noexcept = default;
 
+bool Fields::empty() const { return entries_.empty(); }
+size_t Fields::size() const { return entries_.size(); }
+void Fields::clear() { entries_.clear(); }
+
 bool operator==(const Fields& a, const Fields& b) { return a.entries_ == b.entries_; }
 
 const Field* Fields::Find(FieldId id) const {

@@ -56,9 +56,11 @@ class Fields {
   // Appends during decoding; ids must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(FieldId id, Field field);
 
-  bool empty() const { return entries_.empty(); }
-  size_t size() const { return entries_.size(); }
-  void clear() { entries_.clear(); }
+  // Out of line: Field is incomplete here, and clang's libstdc++ checks refuse vector<pair<...>>
+  // members that need it.
+  bool empty() const;
+  size_t size() const;
+  void clear();
   // Ascending by field id.
   const std::vector<Entry>& entries() const { return entries_; }
 

@@ -16,15 +16,16 @@ Date DateFromCivil(int year, unsigned month, unsigned day) {
 }
 
 void CivilFromDate(Date date, int* year, unsigned* month, unsigned* day) {
-  const int z = date.days + 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  // 64-bit: a received day number near INT32_MAX must not overflow.
+  const int64_t z = int64_t{date.days} + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;
   *day = doy - (153 * mp + 2) / 5 + 1;
   *month = mp < 10 ? mp + 3 : mp - 9;
-  *year = static_cast<int>(yoe) + era * 400 + (*month <= 2);
+  *year = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (*month <= 2));
 }
 
 std::string ScalarToText(const Scalar& value) {
