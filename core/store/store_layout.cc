@@ -1,0 +1,89 @@
+#include "core/store/store_layout.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/crdt/record_codec.h"
+
+namespace rapport::store::layout {
+
+std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * (7 - i)));
+  return out;
+}
+
+std::optional<uint64_t> DecodeU64(std::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+bool ValidIndexName(std::string_view index) {
+  return !index.empty() && index.find('\0') == std::string_view::npos;
+}
+
+std::string IndexPrefix(std::string_view index) {
+  std::string out(index);
+  out.push_back('\0');
+  return out;
+}
+
+std::string EscapeIndexKey(std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 2);
+  for (char c : key) {
+    out.push_back(c);
+    if (c == '\0') out.push_back('\xff');
+  }
+  out.append("\0\x01", 2);
+  return out;
+}
+
+std::string PostingKey(std::string_view index, std::string_view key, const crdt::RecordId& id) {
+  std::string out = IndexPrefix(index);
+  out.append(EscapeIndexKey(key));
+  out.append(id.bytes());
+  return out;
+}
+
+std::optional<PostingTail> SplitPostingTail(std::string_view tail) {
+  PostingTail out;
+  size_t i = 0;
+  for (;; ++i) {
+    if (i + 1 >= tail.size()) return std::nullopt;  // no terminator
+    if (tail[i] != '\0') {
+      out.key.push_back(tail[i]);
+    } else if (tail[i + 1] == '\xff') {
+      out.key.push_back('\0');
+      ++i;
+    } else if (tail[i + 1] == '\x01') {
+      break;
+    } else {
+      return std::nullopt;
+    }
+  }
+  absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(tail.substr(i + 2));
+  if (!id.ok()) return std::nullopt;
+  out.id = *id;
+  return out;
+}
+
+absl::StatusOr<crdt::Record> DecodeStoredRecord(std::string_view id_bytes, std::string_view value) {
+  absl::StatusOr<crdt::Record> record = crdt::DecodeRecord(value);
+  if (record.ok()) return record;
+  absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(id_bytes);
+  return absl::DataLossError(
+      absl::StrCat("record ", id.ok() ? id->ToString() : "(malformed id)",
+                   " in table 'records' does not decode: ", record.status().message()));
+}
+
+std::string EncodePeer(const PeerCheckpoint& checkpoint) {
+  return EncodeU64(checkpoint.pull) + EncodeU64(checkpoint.push);
+}
+
+std::optional<PeerCheckpoint> DecodePeer(std::string_view bytes) {
+  if (bytes.size() != 16) return std::nullopt;
+  return PeerCheckpoint{*DecodeU64(bytes.substr(0, 8)), *DecodeU64(bytes.substr(8))};
+}
+
+}  // namespace rapport::store::layout

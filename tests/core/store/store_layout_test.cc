@@ -1,0 +1,58 @@
+// The byte layout's ordering promises (docs/storage.md): seqs sort numerically, postings sort by
+// (key, id) whatever bytes the keys hold, and every encoding round-trips.
+#include "core/store/store_layout.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace rapport::store::layout {
+namespace {
+
+TEST(StoreLayout, SeqKeysSortNumerically) {
+  const std::vector<uint64_t> seqs = {0, 1, 255, 256, 65535, 1ull << 40, ~0ull};
+  for (size_t i = 1; i < seqs.size(); ++i) {
+    EXPECT_LT(EncodeU64(seqs[i - 1]), EncodeU64(seqs[i]));
+    EXPECT_EQ(DecodeU64(EncodeU64(seqs[i])), seqs[i]);
+  }
+  EXPECT_EQ(DecodeU64("short"), std::nullopt);
+}
+
+TEST(StoreLayout, PostingsSortByKeyThenIdEvenWhenKeysArePrefixesOrHoldNul) {
+  const crdt::RecordId low = crdt::RecordId::FromParts(0, {});
+  const crdt::RecordId high = crdt::RecordId::FromParts((1ull << 48) - 1, {0xff, 0xff, 0xff});
+  // Ascending keys; each is tried with a low and a high id.
+  const std::vector<std::string> keys = {
+      "", std::string("\0", 1), "a", std::string("a\0", 2), std::string("a\0b", 3), "a\x01", "ab",
+      "b"};
+  std::vector<std::string> postings;
+  for (const std::string& k : keys) {
+    for (const crdt::RecordId& id : {low, high}) postings.push_back(PostingKey("i", k, id));
+  }
+  EXPECT_TRUE(std::is_sorted(postings.begin(), postings.end()));
+  EXPECT_EQ(std::adjacent_find(postings.begin(), postings.end()), postings.end());
+}
+
+TEST(StoreLayout, PostingTailRoundTripsAndRejectsGarbage) {
+  const crdt::RecordId id = crdt::RecordId::FromParts(123, {1, 2, 3});
+  const std::string key("x\0y\0", 4);
+  const std::string posting = PostingKey("name", key, id);
+  ASSERT_EQ(posting.substr(0, 5), IndexPrefix("name"));
+  std::optional<PostingTail> tail = SplitPostingTail(std::string_view(posting).substr(5));
+  ASSERT_TRUE(tail.has_value());
+  EXPECT_EQ(tail->key, key);
+  EXPECT_EQ(tail->id, id);
+  EXPECT_EQ(SplitPostingTail("no terminator"), std::nullopt);
+  EXPECT_EQ(SplitPostingTail(std::string("k\0\x01short", 9)), std::nullopt);
+  EXPECT_EQ(SplitPostingTail(std::string("k\0\x05", 3) + std::string(16, 'i')), std::nullopt);
+}
+
+TEST(StoreLayout, PeerCheckpointRoundTrips) {
+  const PeerCheckpoint c{.pull = 1ull << 50, .push = 7};
+  EXPECT_EQ(DecodePeer(EncodePeer(c)), c);
+  EXPECT_EQ(DecodePeer("bad"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace rapport::store::layout
