@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "google/protobuf/arena.h"
+
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 
@@ -202,10 +204,11 @@ void RecordToProto(const Record& record, pb::RecordState* out, EncodeOptions opt
 }
 
 std::string EncodeRecord(const Record& record, EncodeOptions options) {
-  pb::RecordState state;
-  RecordToProto(record, &state, options);
+  google::protobuf::Arena arena;
+  auto* state = google::protobuf::Arena::CreateMessage<pb::RecordState>(&arena);
+  RecordToProto(record, state, options);
   std::string out;
-  state.SerializeToString(&out);
+  state->SerializeToString(&out);
   return out;
 }
 
