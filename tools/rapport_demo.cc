@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/crdt/local_record.h"
 #include "core/crdt/record_codec.h"
-#include "core/crdt/record_edit.h"
 #include "core/schema/schema.h"
 
 namespace {
@@ -14,24 +14,6 @@ using namespace rapport::crdt;
 const rapport::schema::Schema& kSchema = rapport::schema::Schema::DefaultCustomer();
 
 FieldId F(const char* path) { return kSchema.FindField("customer", path)->number(); }
-
-struct Phone {
-  const char* owner;
-  ReplicaId replica;
-  HybridClock clock;
-  Record record;
-  uint64_t seq = 0;
-
-  Record Edit(uint64_t wall_ms, const std::function<void(RecordEdit&)>& fn) {
-    RecordEdit edit(record, replica, clock, wall_ms, ++seq);
-    fn(edit);
-    return edit.Delta();
-  }
-  void Receive(const Record& delta) {
-    clock.Observe(delta.MaxHlc());
-    record.Join(delta, ++seq);
-  }
-};
 
 void Check(const absl::Status& s) {
   if (!s.ok()) {
@@ -62,8 +44,8 @@ int main() {
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
   const RecordId id = RecordId::FromParts(now, {0x52, 0x41, 0x50});
-  Phone li{"Li (rep, north)", 0x1111, HybridClock(), Record(id, "customer")};
-  Phone zhang{"Zhang (rep, branch B)", 0x2222, HybridClock(), Record(id, "customer")};
+  LocalRecord li(0x1111, Record(id, "customer"));     // Li, rep in the north territory
+  LocalRecord zhang(0x2222, Record(id, "customer"));  // Zhang, rep at branch B
 
   // Head office's import, already on both phones.
   Record created = li.Edit(now, [](RecordEdit& e) {
@@ -102,8 +84,8 @@ int main() {
   li.Receive(by_zhang);
   zhang.Receive(by_li);
 
-  const bool identical = EncodeRecord(li.record) == EncodeRecord(zhang.record);
-  const Record& r = li.record;
+  const bool identical = EncodeRecord(li.record()) == EncodeRecord(zhang.record());
+  const Record& r = li.record();
   std::printf("Merged customer %s (identical on both phones: %s)\n", id.ToString().c_str(),
               identical ? "yes" : "NO");
   PrintValue("name", r, "name");

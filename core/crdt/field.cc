@@ -13,6 +13,22 @@ auto LowerBoundByKey(Entries& entries, const Key& key) {
 
 }  // namespace
 
+std::string_view FieldKindName(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kValue:
+      return "value";
+    case FieldKind::kCounter:
+      return "counter";
+    case FieldKind::kSet:
+      return "set";
+    case FieldKind::kTimeline:
+      return "timeline";
+    case FieldKind::kMap:
+      return "map";
+  }
+  return "unknown kind";
+}
+
 Fields::Fields() = default;
 Fields::~Fields() = default;
 Fields::Fields(const Fields&) = default;

@@ -26,6 +26,9 @@ namespace rapport::crdt {
 
 enum class FieldKind : uint8_t { kValue = 0, kCounter = 1, kSet = 2, kTimeline = 3, kMap = 4 };
 
+// "value", "counter", "set", "timeline" or "map", for messages.
+std::string_view FieldKindName(FieldKind kind);
+
 class Field;
 
 class Fields {

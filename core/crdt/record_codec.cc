@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include "google/protobuf/arena.h"
-
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "google/protobuf/arena.h"
 
 namespace rapport::crdt {
 namespace {

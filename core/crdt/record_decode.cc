@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <climits>
 
-#include "google/protobuf/arena.h"
-
 #include "absl/strings/str_cat.h"
 #include "core/crdt/record_codec.h"
 #include "core/status_macros.h"
+#include "google/protobuf/arena.h"
 
 namespace rapport::crdt {
 namespace {

@@ -2,28 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
+#include "core/string_view_compat.h"
 
 namespace rapport::crdt {
-namespace {
-
-const char* KindName(FieldKind kind) {
-  switch (kind) {
-    case FieldKind::kValue:
-      return "value";
-    case FieldKind::kCounter:
-      return "counter";
-    case FieldKind::kSet:
-      return "set";
-    case FieldKind::kTimeline:
-      return "timeline";
-    case FieldKind::kMap:
-      return "map";
-  }
-  return "unknown";
-}
-
-}  // namespace
-
 RecordEdit::RecordEdit(Record& record, ReplicaId replica, HybridClock& clock, uint64_t wall_ms,
                        uint64_t seq)
     : record_(record), replica_(replica), clock_(clock), wall_ms_(wall_ms), seq_(seq) {}
@@ -45,9 +26,10 @@ absl::StatusOr<Field*> RecordEdit::FieldOf(Fields& fields, FieldId id, FieldKind
   RETURN_IF_ERROR(CheckWritable());
   Field* f = fields.FindOrCreate(id, kind);
   if (f == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "field ", id, " of record ", record_.id().ToString(), " is a ",
-        KindName(fields.Find(id)->kind()), " field, not a ", KindName(kind), " field"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("field ", id, " of record ", record_.id().ToString(), " is a ",
+                     AV(FieldKindName(fields.Find(id)->kind())), " field, not a ",
+                     AV(FieldKindName(kind)), " field"));
   }
   return f;
 }

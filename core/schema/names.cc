@@ -8,22 +8,6 @@
 
 namespace rapport::schema::internal {
 
-std::string_view KindName(crdt::FieldKind kind) {
-  switch (kind) {
-    case crdt::FieldKind::kValue:
-      return "value";
-    case crdt::FieldKind::kCounter:
-      return "counter";
-    case crdt::FieldKind::kSet:
-      return "set";
-    case crdt::FieldKind::kTimeline:
-      return "timeline";
-    case crdt::FieldKind::kMap:
-      return "map";
-  }
-  return "unknown kind";
-}
-
 std::string TypeName(rapport::v1::FieldDef::ScalarType type) {
   if (!rapport::v1::FieldDef::ScalarType_IsValid(type)) return absl::StrCat("type ", type);
   return absl::AsciiStrToLower(rapport::v1::FieldDef::ScalarType_Name(type));

@@ -9,12 +9,11 @@
 #include "core/crdt/field.h"
 #include "core/crdt/scalar.h"
 #include "core/schema/index_key.h"
+#include "core/string_view_compat.h"
 #include "rapport/v1/schema.pb.h"
 
 namespace rapport::schema::internal {
 
-// "value", "counter", "set", "timeline", "map".
-std::string_view KindName(crdt::FieldKind kind);
 // "string", "int64", ..., as in the schema file but lower case.
 std::string TypeName(rapport::v1::FieldDef::ScalarType type);
 // The scalar type a value holds: "string", "int64", ..., "null".
@@ -26,8 +25,5 @@ bool HoldsType(const crdt::Scalar& value, rapport::v1::FieldDef::ScalarType type
 // to 64 code points, so a hostile 1 MB value cannot make a 1 MB message.
 std::string Describe(const crdt::Scalar& value);
 std::string Quote(std::string_view text);
-
-// Debian's Abseil has its own string_view; this bridges std::string_view into absl::StrCat.
-inline absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 }  // namespace rapport::schema::internal

@@ -213,8 +213,9 @@ absl::Status Compiler::CheckKindAndType(const Scope& scope, const FD& def) {
   }
   if (scope.parent != nullptr) {
     if (def.kind() != FD::VALUE) {
-      return scope.Error(def, absl::StrCat("sub-fields of a ", AV(KindName(scope.parent->kind())),
-                                           " must be of kind VALUE"));
+      return scope.Error(
+          def, absl::StrCat("sub-fields of a ", AV(crdt::FieldKindName(scope.parent->kind())),
+                            " must be of kind VALUE"));
     }
   }
   const bool valid_type = FD::ScalarType_IsValid(def.type());
@@ -227,13 +228,13 @@ absl::Status Compiler::CheckKindAndType(const Scope& scope, const FD& def) {
   } else if (def.type() != FD::SCALAR_TYPE_UNSPECIFIED &&
              !(def.kind() == FD::SET && def.type() == FD::STRING)) {
     return scope.Error(def, absl::StrCat("type ", TypeName(def.type()), " does not apply to a ",
-                                         AV(KindName(ToCrdtKind(def.kind()))),
+                                         AV(crdt::FieldKindName(ToCrdtKind(def.kind()))),
                                          " field (only VALUE fields have a type; SET may say "
                                          "STRING)"));
   }
   if (!def.fields().empty() && def.kind() != FD::TIMELINE && def.kind() != FD::MAP) {
     return scope.Error(def, absl::StrCat("only TIMELINE and MAP fields have sub-fields, this is a ",
-                                         AV(KindName(ToCrdtKind(def.kind())))));
+                                         AV(crdt::FieldKindName(ToCrdtKind(def.kind())))));
   }
   return absl::OkStatus();
 }
@@ -254,8 +255,9 @@ absl::Status Compiler::CheckConstraints(const Scope& scope, const FD& def) {
   } else if (!def.enum_values().empty()) {
     return scope.Error(
         def, absl::StrCat("enum_values apply to ENUM fields only, this is ",
-                          def.kind() == FD::VALUE ? TypeName(def.type())
-                                                  : std::string(KindName(ToCrdtKind(def.kind())))));
+                          def.kind() == FD::VALUE
+                              ? TypeName(def.type())
+                              : std::string(crdt::FieldKindName(ToCrdtKind(def.kind())))));
   }
   if (!IsStringLike(def)) {
     if (!def.pattern().empty()) {
@@ -319,8 +321,8 @@ absl::Status Compiler::CheckIndex(const Scope& scope, const FD& def) {
       break;
   }
   if (!fits) {
-    const std::string what =
-        value ? absl::StrCat(TypeName(t), " value") : std::string(KindName(ToCrdtKind(def.kind())));
+    const std::string what = value ? absl::StrCat(TypeName(t), " value")
+                                   : std::string(crdt::FieldKindName(ToCrdtKind(def.kind())));
     return scope.Error(def, absl::StrCat("index ", FD::IndexKind_Name(def.index()), " needs ",
                                          wants, ", this is a ", what));
   }

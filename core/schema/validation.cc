@@ -16,7 +16,7 @@
 namespace rapport::schema {
 namespace {
 
-using internal::AV;
+using rapport::AV;
 using internal::Describe;
 using internal::Quote;
 using FD = rapport::v1::FieldDef;
@@ -146,8 +146,8 @@ absl::Status CheckField(const FieldSpec& spec, const crdt::Field& field, std::st
   const Where where{record_id, path};
   if (field.kind() != spec.kind()) {
     return where.Fail(absl::StrCat(
-        "field number ", spec.number(), " is a ", AV(internal::KindName(spec.kind())),
-        " in this schema, but the delta holds a ", AV(internal::KindName(field.kind()))));
+        "field number ", spec.number(), " is a ", AV(crdt::FieldKindName(spec.kind())),
+        " in this schema, but the delta holds a ", AV(crdt::FieldKindName(field.kind()))));
   }
   switch (spec.kind()) {
     case crdt::FieldKind::kValue:
@@ -230,7 +230,7 @@ absl::Status Schema::ValidateValue(std::string_view type, std::string_view field
   }
   if (field->kind() != crdt::FieldKind::kValue) {
     return Where{record_id, field->path()}.Fail(
-        absl::StrCat("is a ", AV(internal::KindName(field->kind())),
+        absl::StrCat("is a ", AV(crdt::FieldKindName(field->kind())),
                      " field; only value fields take a single value"));
   }
   return ValidateScalar(*field, value, record_id);

@@ -13,7 +13,7 @@
 namespace rapport::schema {
 namespace {
 
-using internal::AV;
+using rapport::AV;
 using internal::Quote;
 
 // Fields a schema does not know (written under a newer one) cannot be checked, so they are

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "core/crdt/local_record.h"
 #include "core/crdt/record_codec.h"
-#include "core/crdt/record_edit.h"
 
 namespace rapport::crdt {
 namespace {
@@ -12,19 +12,7 @@ namespace {
 constexpr uint64_t kNow = 1'763'900'000'000;  // Nov 2025
 constexpr FieldId kPoints = 190, kTags = 170, kInteractions = 310;
 
-struct Replica {
-  ReplicaId id;
-  HybridClock clock;
-  Record record;
-  uint64_t seq = 0;
-  Record Edit(uint64_t wall, const std::function<void(RecordEdit&)>& fn) {
-    RecordEdit e(record, id, clock, wall, ++seq);
-    fn(e);
-    return e.Delta();
-  }
-};
-
-Record Customer(Replica& r) {
+Record Customer(LocalRecord& r) {
   const char* values[] = {"Wang Fang",
                           "021-5550-0100",
                           "wang.fang@example.cn",
@@ -58,12 +46,12 @@ Record Customer(Replica& r) {
                            {5, std::string("Discussed next quarter's order")}});
     });
   }
-  return r.record;
+  return r.record();
 }
 
 // Typical deltas from another replica: a field edit, points, or a new visit, in rotation.
 std::vector<Record> TypicalDeltas(const Record& base, int n) {
-  Replica other{0xB, HybridClock(), base};
+  LocalRecord other(0xB, base);
   std::vector<Record> out;
   for (int i = 0; i < n; ++i) {
     const uint64_t wall = kNow + 30 * 86'400'000ull + i;
@@ -86,7 +74,7 @@ std::vector<Record> TypicalDeltas(const Record& base, int n) {
 }
 
 void BM_JoinTypicalDelta(benchmark::State& state) {
-  Replica a{0xA, HybridClock(), Record(RecordId::FromParts(kNow, {1}), "customer")};
+  LocalRecord a(0xA, Record(RecordId::FromParts(kNow, {1}), "customer"));
   const Record base = Customer(a);
   const std::vector<Record> deltas = TypicalDeltas(base, 3000);
   Record record = base;
@@ -106,12 +94,12 @@ void BM_JoinTypicalDelta(benchmark::State& state) {
 BENCHMARK(BM_JoinTypicalDelta);
 
 void BM_JoinWholeCustomerIntoConcurrentCopy(benchmark::State& state) {
-  Replica a{0xA, HybridClock(), Record(RecordId::FromParts(kNow, {1}), "customer")};
+  LocalRecord a(0xA, Record(RecordId::FromParts(kNow, {1}), "customer"));
   const Record base = Customer(a);
-  Replica b{0xB, HybridClock(), base};
+  LocalRecord b(0xB, base);
   b.Edit(kNow + 40 * 86'400'000ull, [](RecordEdit& e) { (void)e.Set(2, std::string("x")); });
   for (auto _ : state) {
-    Record copy = b.record;
+    Record copy = b.record();
     benchmark::DoNotOptimize(copy.Join(base, 5000));
   }
   state.SetItemsProcessed(state.iterations());
@@ -119,7 +107,7 @@ void BM_JoinWholeCustomerIntoConcurrentCopy(benchmark::State& state) {
 BENCHMARK(BM_JoinWholeCustomerIntoConcurrentCopy);
 
 void BM_EncodeCustomer(benchmark::State& state) {
-  Replica a{0xA, HybridClock(), Record(RecordId::FromParts(kNow, {1}), "customer")};
+  LocalRecord a(0xA, Record(RecordId::FromParts(kNow, {1}), "customer"));
   const Record r = Customer(a);
   size_t bytes = 0;
   for (auto _ : state) {
@@ -133,7 +121,7 @@ void BM_EncodeCustomer(benchmark::State& state) {
 BENCHMARK(BM_EncodeCustomer);
 
 void BM_DecodeCustomer(benchmark::State& state) {
-  Replica a{0xA, HybridClock(), Record(RecordId::FromParts(kNow, {1}), "customer")};
+  LocalRecord a(0xA, Record(RecordId::FromParts(kNow, {1}), "customer"));
   const std::string bytes = EncodeRecord(Customer(a), {.with_seqs = true});
   for (auto _ : state) benchmark::DoNotOptimize(DecodeRecord(bytes));
 }
