@@ -4,6 +4,7 @@
 
 #include "core/schema/names.h"
 #include "core/schema/schema.h"
+#include "core/schema/validation.h"
 
 namespace rapport::schema {
 namespace {
@@ -21,7 +22,7 @@ std::vector<store::IndexEntry> Postings(const Schema& schema, const crdt::Record
       const crdt::Scalar& shown = reg->Displayed();
       // A value of another type cannot reach a validated store; if one does, leaving it out keeps
       // the index's key order meaningful.
-      if (crdt::IsNull(shown) || !internal::HoldsType(shown, spec.type())) continue;
+      if (crdt::IsNull(shown) || !HoldsType(shown, spec.type())) continue;
       out.push_back({spec.name(), IndexKey(shown, spec.index())});
     } else if (const auto* counter = field->As<crdt::PnCounter>()) {
       out.push_back({spec.name(), IndexKey(crdt::Scalar(counter->Value()), spec.index())});

@@ -35,28 +35,6 @@ std::string_view IndexKindName(IndexKind kind) {
   return "unknown";
 }
 
-bool HoldsType(const crdt::Scalar& value, rapport::v1::FieldDef::ScalarType type) {
-  using FD = rapport::v1::FieldDef;
-  switch (type) {
-    case FD::STRING:
-      return std::holds_alternative<std::string>(value);
-    case FD::INT64:
-      return std::holds_alternative<int64_t>(value);
-    case FD::DOUBLE:
-      return std::holds_alternative<double>(value);
-    case FD::BOOL:
-      return std::holds_alternative<bool>(value);
-    case FD::DATE:
-      return std::holds_alternative<crdt::Date>(value);
-    case FD::ENUM:
-      return std::holds_alternative<crdt::EnumSymbol>(value);
-    case FD::TIMESTAMP:
-      return std::holds_alternative<crdt::Timestamp>(value);
-    default:
-      return false;
-  }
-}
-
 std::string Quote(std::string_view text) {
   constexpr size_t kMaxCodePoints = 64;
   size_t cut = text.size();

@@ -20,7 +20,6 @@ std::string TypeName(rapport::v1::FieldDef::ScalarType type);
 std::string_view ScalarTypeName(const crdt::Scalar& value);
 std::string_view IndexKindName(IndexKind kind);
 // Whether `value` holds the scalar type `type` (null matches every type).
-bool HoldsType(const crdt::Scalar& value, rapport::v1::FieldDef::ScalarType type);
 // A value for a message: strings and symbols quoted and C-escaped (UTF-8 kept readable) and cut
 // to 64 code points, so a hostile 1 MB value cannot make a 1 MB message.
 std::string Describe(const crdt::Scalar& value);

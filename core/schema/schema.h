@@ -172,7 +172,7 @@ class Schema {
   // with a non-null displayed value, one per indexed COUNTER (its value), one per element of an
   // indexed SET; index name = field name, key = IndexKey(value, field's index kind). Only the
   // displayed value of a conflicted register is indexed: the index answers "what does the record
-  // show". Deleted records still have postings (the store decides what to keep). Sorted, no
+  // show". Deleted records get postings here too; the store drops them. Sorted, no
   // duplicates. The extractor holds a copy of this Schema and may outlive it.
   store::IndexExtractor Indexer() const;
 

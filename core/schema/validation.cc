@@ -14,11 +14,33 @@
 #include "re2/re2.h"
 
 namespace rapport::schema {
+
+bool HoldsType(const crdt::Scalar& value, rapport::v1::FieldDef::ScalarType type) {
+  using FD = rapport::v1::FieldDef;
+  switch (type) {
+    case FD::STRING:
+      return std::holds_alternative<std::string>(value);
+    case FD::INT64:
+      return std::holds_alternative<int64_t>(value);
+    case FD::DOUBLE:
+      return std::holds_alternative<double>(value);
+    case FD::BOOL:
+      return std::holds_alternative<bool>(value);
+    case FD::DATE:
+      return std::holds_alternative<crdt::Date>(value);
+    case FD::ENUM:
+      return std::holds_alternative<crdt::EnumSymbol>(value);
+    case FD::TIMESTAMP:
+      return std::holds_alternative<crdt::Timestamp>(value);
+    default:
+      return false;
+  }
+}
 namespace {
 
-using rapport::AV;
 using internal::Describe;
 using internal::Quote;
+using rapport::AV;
 using FD = rapport::v1::FieldDef;
 
 std::string RecordPrefix(std::string_view record_id) {
@@ -96,7 +118,7 @@ absl::Status CheckScalar(const FieldSpec& field, const crdt::Scalar& value, cons
     if (field.required()) return where.Fail("is required; it cannot be null");
     return absl::OkStatus();
   }
-  if (!internal::HoldsType(value, field.type())) {
+  if (!HoldsType(value, field.type())) {
     const std::string type = internal::TypeName(field.type());
     const char* article = type[0] == 'e' || type[0] == 'i' ? "an " : "a ";
     return where.Fail(absl::StrCat("expects ", article, type, " value, got ",

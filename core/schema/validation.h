@@ -12,6 +12,9 @@
 
 namespace rapport::schema {
 
+// True if `value` is of the scalar type a field declares (null holds no type).
+bool HoldsType(const crdt::Scalar& value, rapport::v1::FieldDef::ScalarType type);
+
 // Checks `value` against the rules of the VALUE field `field`: null only if not required; the
 // declared scalar type; for strings valid UTF-8, min/max length in code points, full-match
 // pattern; for enums a listed symbol; for int64 and double the inclusive min/max (compared

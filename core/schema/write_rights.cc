@@ -13,8 +13,8 @@
 namespace rapport::schema {
 namespace {
 
-using rapport::AV;
 using internal::Quote;
+using rapport::AV;
 
 // Fields a schema does not know (written under a newer one) cannot be checked, so they are
 // refused to end-user roles and passed on only for roles that relay or administer whole records.
