@@ -1,0 +1,65 @@
+#include "server/sync_server.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+#include "core/string_view_compat.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#ifdef RAPPORT_HAVE_GRPC_REFLECTION
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#endif
+
+namespace rapport::server {
+
+absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions options) {
+  std::unique_ptr<SyncServer> server(new SyncServer());
+  store::StoreOptions store_options;
+  store_options.indexes = server->schema_.Indexer();
+  store_options.schema_hash = server->schema_.Hash();
+  ASSIGN_OR_RETURN(server->store_,
+                   store::RecordStore::Open(options.data_dir, std::move(store_options)));
+  server->service_ = std::make_unique<SyncService>(
+      *server->store_, server->schema_,
+      SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes});
+
+  grpc::EnableDefaultHealthCheckService(true);
+#ifdef RAPPORT_HAVE_GRPC_REFLECTION
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+#endif
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &selected_port);
+  builder.RegisterService(server->service_.get());
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 << 10);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || selected_port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  server->port_ = selected_port;
+  const size_t colon = options.listen.rfind(':');
+  server->address_ = absl::StrCat(options.listen.substr(0, colon == std::string::npos ? 0 : colon),
+                                  ":", selected_port);
+  return server;
+}
+
+SyncServer::~SyncServer() { Shutdown(0); }
+
+void SyncServer::Shutdown(int grace_ms) {
+  if (server_ == nullptr) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));
+  server_->Wait();
+}
+
+void SyncServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace rapport::server

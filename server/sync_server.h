@@ -1,0 +1,66 @@
+// An embeddable Rapport sync server: one RecordStore (the default customer schema) served over
+// gRPC by SyncService, plus gRPC health checking and (when built with it) server reflection.
+// rapportd wraps it; tests run it in-process on an OS-chosen loopback port.
+//
+// Thread-safe: Shutdown may be called from any thread, once or more; the destructor shuts down.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/schema/schema.h"
+#include "core/store/record_store.h"
+#include "server/sync_service.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace rapport::server {
+
+struct ServerOptions {
+  // host:port; port 0 lets the OS choose (see SyncServer::port()). Plaintext: loopback only
+  // until TLS lands.
+  std::string listen = "127.0.0.1:0";
+  std::string data_dir = "./rapport-data";
+  size_t max_pull_batch_bytes = 1 << 20;
+  // Explicit limits (Debian's gRPC 1.51 predates several DoS fixes; docs/protocol.md).
+  int max_receive_message_bytes = 4 << 20;
+  int max_concurrent_streams = 100;
+};
+
+class SyncServer {
+ public:
+  // Opens (creating) the store in options.data_dir and starts serving. FailedPrecondition if
+  // the store cannot be opened, Unavailable if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<SyncServer>> Start(ServerOptions options);
+  ~SyncServer();
+
+  SyncServer(const SyncServer&) = delete;
+  SyncServer& operator=(const SyncServer&) = delete;
+
+  int port() const { return port_; }
+  // "host:port" with the port actually bound.
+  const std::string& address() const { return address_; }
+  store::RecordStore& store() { return *store_; }
+
+  // Stops accepting calls, cancels the calls still running after `grace_ms` and waits for them
+  // to end. The store stays open until destruction.
+  void Shutdown(int grace_ms = 2000);
+  // Blocks until Shutdown has been called (from another thread) and has finished.
+  void Wait();
+
+ private:
+  SyncServer() = default;
+
+  schema::Schema schema_ = schema::Schema::DefaultCustomer();
+  std::unique_ptr<store::RecordStore> store_;  // outlives service_ and server_ (declared first)
+  std::unique_ptr<SyncService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string address_;
+};
+
+}  // namespace rapport::server
