@@ -1,35 +1,15 @@
-// Helpers shared by the client library tests: temporary store directories and a replica on a
-// controllable clock.
+// Helpers shared by the client library tests: a replica on a controllable clock (and TempDir).
 #pragma once
 
-#include <stdlib.h>
-
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
+#include "tests/temp_dir.h"
 
 namespace rapport::testing {
-
-// A fresh directory under TMPDIR, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "rapport-client-XXXXXX");
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path(const std::string& sub = "store") const { return path_ + "/" + sub; }
-
- private:
-  std::string path_;
-};
 
 // 2026-03-02 09:00 UTC (a Monday).
 inline constexpr int64_t kMonday9am = 1772442000000;

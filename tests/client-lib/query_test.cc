@@ -19,7 +19,7 @@ using ::testing::UnorderedElementsAre;
 class QueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    r_ = OpenAt(tmp_.path(), &now_);
+    r_ = OpenAt(tmp_.Sub("store"), &now_);
     ASSERT_NE(r_, nullptr);
     // name, email, follow-up day of March 2026, tags, points
     struct Row {

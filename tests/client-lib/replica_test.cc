@@ -31,12 +31,12 @@ TEST(ReplicaTest, ReopenKeepsReplicaIdAndData) {
   int64_t now = kMonday9am;
   std::string id, replica_id;
   {
-    auto r = OpenAt(tmp.path(), &now);
+    auto r = OpenAt(tmp.Sub("store"), &now);
     replica_id = r->replica_id();
     EXPECT_EQ(replica_id.size(), 16u);
     id = CreateCustomer(*r, "Zhang Wei Trading");
   }
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   EXPECT_EQ(r->replica_id(), replica_id);
   auto view = r->Get(id);
   ASSERT_TRUE(view.ok()) << view.status();
@@ -48,7 +48,7 @@ TEST(ReplicaTest, ReopenKeepsReplicaIdAndData) {
 TEST(ReplicaTest, UnknownIdIsNulloptAndBadIdIsInvalid) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   auto missing = r->Get("01ARZ3NDEKTSV4RRFFQ69G5FAV");
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
@@ -59,13 +59,14 @@ TEST(ReplicaTest, BadSchemaIsRefused) {
   TempDir tmp;
   OpenOptions options;
   options.schema_text = "types { name: ";
-  EXPECT_EQ(Replica::Open(tmp.path(), options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Replica::Open(tmp.Sub("store"), options).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ReplicaTest, BatchIsAtomicAndErrorNamesFieldAndRule) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   const std::string id = CreateCustomer(*r, "Lina Foods");
   auto bad = r->Apply({
       Mutation::Set(id, "city", std::string("Hangzhou")),
@@ -88,7 +89,7 @@ TEST(ReplicaTest, BatchIsAtomicAndErrorNamesFieldAndRule) {
 TEST(ReplicaTest, CreateWithoutRequiredFieldFails) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   auto s = r->Apply({Mutation::Create("customer", {{"city", std::string("Xi'an")}})});
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.status().message(), HasSubstr("name"));
@@ -109,7 +110,7 @@ TEST(ReplicaTest, CreateWithoutRequiredFieldFails) {
 TEST(ReplicaTest, EveryMutationKindShowsInView) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   auto s = r->Apply({
       Mutation::Create("customer", {{"name", std::string("Chen Hardware")},
                                     {"lifecycle_stage", EnumValue{"potential"}}}),
@@ -169,7 +170,7 @@ TEST(ReplicaTest, EveryMutationKindShowsInView) {
 TEST(ReplicaTest, ObserverGetsChangedIds) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   std::vector<std::vector<std::string>> calls;
   int handle = r->Observe([&](const std::vector<std::string>& ids) { calls.push_back(ids); });
   auto s = r->Apply({Mutation::Create("customer", {{"name", std::string("A")}}),
@@ -195,8 +196,8 @@ void Sync(Replica& from, Replica& to, uint64_t* since) {
 TEST(ReplicaTest, ConcurrentWritesShowConflictsUntilResolved) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto a = OpenAt(tmp.path("a"), &now);
-  auto b = OpenAt(tmp.path("b"), &now);
+  auto a = OpenAt(tmp.Sub("a"), &now);
+  auto b = OpenAt(tmp.Sub("b"), &now);
   uint64_t a_sent = 0, b_sent = 0;
   const std::string id = CreateCustomer(*a, "Wang Logistics");
   Sync(*a, *b, &a_sent);
@@ -233,7 +234,7 @@ TEST(ReplicaTest, ConcurrentWritesShowConflictsUntilResolved) {
 TEST(ReplicaTest, UnknownFieldNumbersAppearByNumber) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto a = OpenAt(tmp.path("a"), &now);
+  auto a = OpenAt(tmp.Sub("a"), &now);
   const std::string id = CreateCustomer(*a, "Future Co");
   // A delta from a newer schema with field 999, built from the record's own state.
   auto changes = ReplicaInternal::ChangesSince(*a, 0);
@@ -242,7 +243,7 @@ TEST(ReplicaTest, UnknownFieldNumbersAppearByNumber) {
   crdt::Field* f = delta.mutable_fields().FindOrCreate(999, crdt::FieldKind::kValue);
   f->As<crdt::ValueRegister>()->Write(crdt::Dot{42, crdt::MakeHlc(kMonday9am, 0)},
                                       std::string("hello"));
-  auto b = OpenAt(tmp.path("b"), &now);
+  auto b = OpenAt(tmp.Sub("b"), &now);
   ASSERT_TRUE(ReplicaInternal::ApplyRemoteDeltas(*b, {delta}).ok());
   auto v = b->Get(id);
   ASSERT_TRUE(v.ok() && v->has_value());
@@ -252,7 +253,7 @@ TEST(ReplicaTest, UnknownFieldNumbersAppearByNumber) {
 TEST(ReplicaTest, ConcurrentWritersAndReadersOnOneReplica) {
   TempDir tmp;
   int64_t now = kMonday9am;
-  auto r = OpenAt(tmp.path(), &now);
+  auto r = OpenAt(tmp.Sub("store"), &now);
   const std::string id = CreateCustomer(*r, "Busy Co");
   std::atomic<int> observed{0};
   r->Observe([&](const std::vector<std::string>& ids) { observed += ids.size(); });

@@ -29,7 +29,7 @@ class SyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server::ServerOptions options;
-    options.data_dir = tmp_.path("server");
+    options.data_dir = tmp_.Sub("server");
     options.max_pull_batch_bytes = 200;  // several Pull batches even for small tests
     auto server = server::SyncServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -102,9 +102,9 @@ bool SameView(const RecordView& a, const RecordView& b) {
 
 TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
   int64_t now_a = kMonday9am, now_b = kMonday9am + 5, now_c = kMonday9am + 9;
-  auto a = OpenAt(tmp_.path("a"), &now_a);
-  auto b = OpenAt(tmp_.path("b"), &now_b);
-  auto c = OpenAt(tmp_.path("c"), &now_c);
+  auto a = OpenAt(tmp_.Sub("a"), &now_a);
+  auto b = OpenAt(tmp_.Sub("b"), &now_b);
+  auto c = OpenAt(tmp_.Sub("c"), &now_c);
   ASSERT_TRUE(a && b && c);
 
   // A creates two customers and shares them; then everyone goes offline.
@@ -172,7 +172,7 @@ TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
 
 TEST_F(SyncTest, SecondSyncWithoutChangesMovesNothing) {
   int64_t now = kMonday9am;
-  auto a = OpenAt(tmp_.path("a"), &now);
+  auto a = OpenAt(tmp_.Sub("a"), &now);
   ASSERT_TRUE(a);
   for (int i = 0; i < 5; ++i) Create(*a, "Customer " + std::to_string(i));
   SyncSummary first = Sync(*a);
@@ -191,7 +191,7 @@ TEST_F(SyncTest, SecondSyncWithoutChangesMovesNothing) {
   EXPECT_EQ(third.pulled, 0u);
 
   // A fresh replica pulls all five (in several bounded batches) and then nothing.
-  auto b = OpenAt(tmp_.path("b"), &now);
+  auto b = OpenAt(tmp_.Sub("b"), &now);
   SyncSummary fresh = Sync(*b);
   EXPECT_EQ(fresh.pulled, 5u);
   EXPECT_EQ(fresh.pulled_changed, 5u);
@@ -201,7 +201,7 @@ TEST_F(SyncTest, SecondSyncWithoutChangesMovesNothing) {
 TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
   // A raw client: a delta whose phone breaks the schema's pattern, and a valid one.
   int64_t now = kMonday9am;
-  auto a = OpenAt(tmp_.path("a"), &now);
+  auto a = OpenAt(tmp_.Sub("a"), &now);
   const std::string good = Create(*a, "Good Co");
   const std::string bad = Create(*a, "Bad Co");
   Apply(*a, {Mutation::Set(bad, "phone", std::string("+86 138 0000 0009"))});

@@ -11,6 +11,7 @@
 #include "core/status_macros.h"
 #include "core/store/record_store.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace rapport::store::testing {
 
@@ -20,19 +21,7 @@ inline constexpr crdt::FieldId kTags = 2;    // set; each element indexed as "ta
 inline constexpr crdt::FieldId kPoints = 3;  // counter
 inline constexpr crdt::FieldId kCity = 4;    // value, string; not indexed
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using rapport::testing::TempDir;
 
 // The whole content of a file ("" if absent).
 std::string ReadFile(const std::string& path);
