@@ -1,16 +1,18 @@
 // The Sync gRPC service (proto/rapport/v1/sync.proto) over one RecordStore, with the callback
-// API: each Session stream is a reactor with one read and one write in flight. Protocol:
-// docs/protocol.md.
+// API: each Session stream is a SessionReactor. Protocol: docs/protocol.md.
 //
-// Thread-safe: gRPC runs reactions of different streams (and the read and write reactions of one
-// stream) on its own threads concurrently. The store and schema must outlive the service.
+// Thread-safe: gRPC runs reactions of different streams concurrently. The store and schema must
+// outlive the service; the service must outlive every session (grpc::Server::Shutdown first).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
 #include "rapport/v1/sync.grpc.pb.h"
+#include "server/commit_fanout.h"
 
 namespace rapport::server {
 
@@ -24,16 +26,20 @@ struct SyncServiceOptions {
 
 class SyncService final : public rapport::v1::Sync::CallbackService {
  public:
-  SyncService(store::RecordStore& store, const schema::Schema& schema, SyncServiceOptions options)
-      : store_(store), schema_(schema), options_(options) {}
+  SyncService(store::RecordStore& store, const schema::Schema& schema, SyncServiceOptions options);
+  ~SyncService() override;
 
   grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>* Session(
       grpc::CallbackServerContext* context) override;
+
+  // Sessions currently open.
+  size_t open_sessions() const { return fanout_.size(); }
 
  private:
   store::RecordStore& store_;
   const schema::Schema& schema_;
   const SyncServiceOptions options_;
+  CommitFanout fanout_;  // holds every open session
 };
 
 }  // namespace rapport::server

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "core/store/lmdb_status.h"
+#include "core/string_view_compat.h"
 
 namespace rapport::store {
 namespace {
@@ -128,9 +129,9 @@ absl::StatusOr<std::optional<crdt::Record>> RecordStore::Get(const crdt::RecordI
 }
 
 absl::Status RecordStore::ChangesSince(
-    uint64_t since, size_t limit,
+    FeedCheckpoint from, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const {
-  uint64_t position = since;
+  uint64_t position = from.position;
   size_t visited = 0;
   while (visited < limit && position < std::numeric_limits<uint64_t>::max()) {
     const size_t want = std::min(kChangesChunk, limit - visited);
@@ -149,7 +150,7 @@ absl::Status RecordStore::ChangesSince(
                 ") naming a record that is missing from table 'records'"));
           }
           ASSIGN_OR_RETURN(crdt::Record record, layout::DecodeStoredRecord(entry->value, *bytes));
-          chunk.emplace_back(record.DeltaSince(since), *seq);
+          chunk.emplace_back(record.DeltaSince(from.base), *seq);
           ASSIGN_OR_RETURN(entry, cursor.Next());
         }
         return absl::OkStatus();
@@ -229,6 +230,28 @@ absl::StatusOr<PeerCheckpoint> RecordStore::GetPeer(const std::string& peer) con
     }
     out = *checkpoint;
     return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, PeerCheckpoint>>> RecordStore::Peers(
+    const std::string& prefix) const {
+  std::vector<std::pair<std::string, PeerCheckpoint>> out;
+  RETURN_IF_ERROR(WithRead([&](const ReadTxn& txn) -> absl::Status {
+    return txn.WithCursor(tables_.peers, [&](Cursor& cursor) -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<KeyValue> entry,
+                       prefix.empty() ? cursor.First() : cursor.Seek(prefix));
+      for (; entry && entry->key.substr(0, prefix.size()) == prefix;) {
+        std::optional<PeerCheckpoint> checkpoint = layout::DecodePeer(entry->value);
+        if (!checkpoint) {
+          return absl::DataLossError(absl::StrCat("peer '", AV(entry->key),
+                                                  "' in table 'peers' has a malformed checkpoint"));
+        }
+        out.emplace_back(std::string(entry->key), *checkpoint);
+        ASSIGN_OR_RETURN(entry, cursor.Next());
+      }
+      return absl::OkStatus();
+    });
   }));
   return out;
 }

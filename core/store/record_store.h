@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
@@ -69,6 +71,13 @@ class RecordStore {
   // and may call into the store; records written meanwhile appear later with their new seq.
   absl::Status ChangesSince(
       uint64_t since, size_t limit,
+      absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const {
+    return ChangesSince(FeedCheckpoint::At(since), limit, visit);
+  }
+  // The same, resuming a scan: visits records whose feed entry is after `from.position`, each
+  // as its delta since `from.base` (docs/protocol.md, "Checkpoints").
+  absl::Status ChangesSince(
+      FeedCheckpoint from, size_t limit,
       absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const;
 
   // Ids of records with a posting in `index` whose key is in [lo, hi) (hi empty: unbounded), in
@@ -80,6 +89,9 @@ class RecordStore {
 
   // Zero checkpoints for a peer never stored.
   absl::StatusOr<PeerCheckpoint> GetPeer(const std::string& peer) const;
+  // Every stored peer whose id starts with `prefix`, in id order.
+  absl::StatusOr<std::vector<std::pair<std::string, PeerCheckpoint>>> Peers(
+      const std::string& prefix) const;
 
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   absl::StatusOr<StoreStats> Stats() const;

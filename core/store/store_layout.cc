@@ -78,12 +78,23 @@ absl::StatusOr<crdt::Record> DecodeStoredRecord(std::string_view id_bytes, std::
 }
 
 std::string EncodePeer(const PeerCheckpoint& checkpoint) {
-  return EncodeU64(checkpoint.pull) + EncodeU64(checkpoint.push);
+  return EncodeU64(checkpoint.pull.base) + EncodeU64(checkpoint.push.base) +
+         EncodeU64(checkpoint.pull.position) + EncodeU64(checkpoint.push.position);
 }
 
 std::optional<PeerCheckpoint> DecodePeer(std::string_view bytes) {
-  if (bytes.size() != 16) return std::nullopt;
-  return PeerCheckpoint{*DecodeU64(bytes.substr(0, 8)), *DecodeU64(bytes.substr(8))};
+  auto u64 = [&](size_t i) { return *DecodeU64(bytes.substr(8 * i, 8)); };
+  // 16 bytes: written before scans were resumable (base == position).
+  if (bytes.size() == 16) {
+    return PeerCheckpoint{FeedCheckpoint::At(u64(0)), FeedCheckpoint::At(u64(1))};
+  }
+  if (bytes.size() != 32) return std::nullopt;
+  const PeerCheckpoint checkpoint{{u64(0), u64(2)}, {u64(1), u64(3)}};
+  if (checkpoint.pull.position < checkpoint.pull.base ||
+      checkpoint.push.position < checkpoint.push.base) {
+    return std::nullopt;
+  }
+  return checkpoint;
 }
 
 }  // namespace rapport::store::layout

@@ -9,10 +9,25 @@
 
 namespace rapport::store {
 
+// How far one direction of sync has come through a change feed, resumable in the middle of a
+// scan (docs/protocol.md, "Checkpoints"). Everything up to `base` is had; the feed scan in
+// progress has passed every entry up to `position`, sending each record's parts newer than
+// `base`. A record's feed entry moves to a new seq when it changes while its older parts keep
+// their seqs, so a resumed scan must still send parts since `base`, not since `position`.
+struct FeedCheckpoint {
+  uint64_t base = 0;
+  uint64_t position = 0;  // >= base
+
+  static FeedCheckpoint At(uint64_t seq) { return {seq, seq}; }
+  // Whether no scan is in progress: the whole feed up to `base` is had.
+  bool complete() const { return base == position; }
+  friend bool operator==(const FeedCheckpoint&, const FeedCheckpoint&) = default;
+};
+
 // Sync progress with one peer, stored in the same transaction as the data it covers.
 struct PeerCheckpoint {
-  uint64_t pull = 0;  // the peer's seq we have applied everything up to
-  uint64_t push = 0;  // our seq the peer has durably acknowledged everything up to
+  FeedCheckpoint pull;  // in the peer's seqs: what we have applied
+  FeedCheckpoint push;  // in our seqs: what the peer has durably acknowledged
   friend bool operator==(const PeerCheckpoint&, const PeerCheckpoint&) = default;
 };
 

@@ -58,6 +58,10 @@ class WriteTransaction {
   absl::StatusOr<PeerCheckpoint> GetPeer(const std::string& peer);
 
   crdt::ReplicaId replica_id() const { return deps_.replica; }
+  // The store's last seq when this transaction began, and the last seq it has assigned so far
+  // (equal while it has changed nothing).
+  uint64_t last_seq_at_start() const { return initial_last_seq_; }
+  uint64_t last_seq_now() const { return next_seq_ - 1; }
   // The wall time of this transaction, shared by all its edits.
   uint64_t wall_ms() const { return wall_ms_; }
 

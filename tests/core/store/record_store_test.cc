@@ -120,7 +120,7 @@ TEST_F(RecordStoreTest, FailedBatchStoresNothing) {
     }
     ASSIGN_OR_RETURN(crdt::RecordEdit * edit, tx.Edit(existing));
     RETURN_IF_ERROR(edit->Set(kName, std::string("changed")));
-    RETURN_IF_ERROR(tx.SetPeer("hq", {5, 5}));
+    RETURN_IF_ERROR(tx.SetPeer("hq", {FeedCheckpoint::At(5), FeedCheckpoint::At(5)}));
     return absl::AbortedError("validation failed");
   });
   EXPECT_EQ(result.status(), absl::AbortedError("validation failed"));
@@ -197,6 +197,26 @@ TEST_F(RecordStoreTest, ChangesSinceYieldsOnlyChangedFieldsAndOneEntryPerRecord)
   EXPECT_NE(all[1].first.fields().Find(kCity), nullptr);
   ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
   EXPECT_EQ(stats.changes, stats.records);
+}
+
+TEST_F(RecordStoreTest, ResumedScanSendsOlderPartsOfARecordWhoseEntryMoved) {
+  const crdt::RecordId a = Create("Ada", "Oslo");  // seq 1: name and city
+  const crdt::RecordId b = Create("Bea");          // seq 2
+  // A scan from base 0 is cut after b (position 2); then a changes and its entry moves to 3.
+  ASSERT_OK(SetName(a, "Ada L"));
+  std::vector<std::pair<crdt::Record, uint64_t>> resumed;
+  ASSERT_OK(
+      store_->ChangesSince(FeedCheckpoint{0, 2}, 100, [&](const crdt::Record& d, uint64_t seq) {
+        resumed.emplace_back(d, seq);
+        return true;
+      }));
+  ASSERT_EQ(resumed.size(), 1u);
+  EXPECT_EQ(resumed[0].first.id(), a);
+  EXPECT_EQ(resumed[0].second, 3u);
+  // The city (seq 1, below the position) still travels: the delta is since the base.
+  EXPECT_NE(resumed[0].first.fields().Find(kCity), nullptr);
+  EXPECT_EQ(ValueOf(resumed[0].first, kName), crdt::Scalar(std::string("Ada L")));
+  (void)b;
 }
 
 TEST_F(RecordStoreTest, ChangesSinceStopsAtLimitAndWhenVisitorDeclines) {
@@ -333,23 +353,23 @@ TEST_F(RecordStoreTest, PeerCheckpointCommitsWithTheDataOrNotAtAll) {
   crdt::Record delta(remote, "customer");
   ASSERT_OK(store_->Write([&](WriteTransaction& tx) -> absl::Status {
     RETURN_IF_ERROR(tx.ApplyRemote(delta));
-    return tx.SetPeer("hq", {.pull = 7, .push = 3});
+    return tx.SetPeer("hq", {.pull = FeedCheckpoint::At(7), .push = {2, 3}});
   }));
   ASSERT_OK_AND_ASSIGN(PeerCheckpoint stored, store_->GetPeer("hq"));
-  EXPECT_EQ(stored, (PeerCheckpoint{7, 3}));
+  EXPECT_EQ(stored, (PeerCheckpoint{FeedCheckpoint::At(7), {2, 3}}));
 
   absl::StatusOr<ChangeSet> failed = store_->Write([&](WriteTransaction& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.SetPeer("hq", {9, 9}));
+    RETURN_IF_ERROR(tx.SetPeer("hq", {FeedCheckpoint::At(9), FeedCheckpoint::At(9)}));
     ASSIGN_OR_RETURN(PeerCheckpoint seen, tx.GetPeer("hq"));
-    EXPECT_EQ(seen, (PeerCheckpoint{9, 9}));
+    EXPECT_EQ(seen, (PeerCheckpoint{FeedCheckpoint::At(9), FeedCheckpoint::At(9)}));
     return absl::UnavailableError("stream cut");
   });
   EXPECT_FALSE(failed.ok());
   ASSERT_OK_AND_ASSIGN(stored, store_->GetPeer("hq"));
-  EXPECT_EQ(stored, (PeerCheckpoint{7, 3}));
+  EXPECT_EQ(stored, (PeerCheckpoint{FeedCheckpoint::At(7), {2, 3}}));
   Reopen();
   ASSERT_OK_AND_ASSIGN(stored, store_->GetPeer("hq"));
-  EXPECT_EQ(stored, (PeerCheckpoint{7, 3}));
+  EXPECT_EQ(stored, (PeerCheckpoint{FeedCheckpoint::At(7), {2, 3}}));
 }
 
 TEST_F(RecordStoreTest, ObserversSeeEachCommitsChangedIdsAfterCommit) {

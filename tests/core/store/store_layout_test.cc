@@ -49,9 +49,14 @@ TEST(StoreLayout, PostingTailRoundTripsAndRejectsGarbage) {
 }
 
 TEST(StoreLayout, PeerCheckpointRoundTrips) {
-  const PeerCheckpoint c{.pull = 1ull << 50, .push = 7};
+  const PeerCheckpoint c{.pull = {1ull << 50, (1ull << 50) + 9}, .push = {7, 7}};
   EXPECT_EQ(DecodePeer(EncodePeer(c)), c);
   EXPECT_EQ(DecodePeer("bad"), std::nullopt);
+  // Position behind base is corrupt.
+  EXPECT_EQ(DecodePeer(EncodePeer({.pull = {5, 4}, .push = {}})), std::nullopt);
+  // The 16-byte form written before resumable scans reads as base == position.
+  EXPECT_EQ(DecodePeer(EncodeU64(8) + EncodeU64(3)),
+            (PeerCheckpoint{FeedCheckpoint::At(8), FeedCheckpoint::At(3)}));
 }
 
 }  // namespace

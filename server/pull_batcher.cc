@@ -1,0 +1,61 @@
+#include "server/pull_batcher.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "core/crdt/record_codec.h"
+#include "core/status_macros.h"
+
+namespace rapport::server {
+
+absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::FeedCheckpoint from,
+                                        size_t max_bytes, const PullFilter& filter) {
+  PullBatch batch;
+  rapport::v1::Pull* pull = batch.message.mutable_pull();
+  // Read before scanning: every seq up to `head` belongs to a record whose entry the scan
+  // reaches (an entry only ever moves to a higher seq, and the scan runs to the feed's end).
+  const uint64_t head = store.last_seq();
+  size_t bytes = 0;
+  uint64_t scanned = from.position;
+  bool full = false;
+  RETURN_IF_ERROR(store.ChangesSince(
+      from, std::numeric_limits<size_t>::max(), [&](const crdt::Record& delta, uint64_t seq) {
+        if (filter.in_scope && !filter.in_scope(delta)) {
+          scanned = seq;
+          return true;
+        }
+        if (filter.pushed != nullptr && filter.pushed->Covers(delta)) {
+          ++batch.skipped_echoes;
+          scanned = seq;
+          return true;
+        }
+        rapport::v1::RecordState state;
+        crdt::RecordToProto(delta, &state);
+        const size_t size = state.ByteSizeLong();
+        if (pull->deltas_size() > 0 && bytes + size > max_bytes) {
+          full = true;
+          return false;
+        }
+        bytes += size;
+        *pull->add_deltas() = std::move(state);
+        scanned = seq;
+        return true;
+      }));
+  batch.records = pull->deltas_size();
+  if (full || batch.records > 0) {
+    pull->set_checkpoint(from.base);
+    pull->set_position(scanned);
+    batch.next = {from.base, scanned};
+    return batch;
+  }
+  // The scan reached the end of the feed with nothing (left) to send: every record's entry is
+  // at or below `caught`, and each was sent (or is had) with its parts since the base.
+  const uint64_t caught = std::max({from.position, scanned, head});
+  batch.message.Clear();
+  batch.message.mutable_caught_up()->set_checkpoint(caught);
+  batch.next = store::FeedCheckpoint::At(caught);
+  return batch;
+}
+
+}  // namespace rapport::server

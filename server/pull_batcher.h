@@ -1,0 +1,37 @@
+// Builds the server's next Pull message for one session from the change feed: each record
+// changed after the session's feed position, as its delta since the session's base, up to a
+// byte budget, leaving out records the client may not see and changes it already has.
+// Protocol: docs/protocol.md ("Pull", "Checkpoints").
+//
+// Thread-compatible: a session builds one batch at a time; the store is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "core/crdt/record.h"
+#include "core/store/record_store.h"
+#include "rapport/v1/sync.pb.h"
+#include "server/pushed_records.h"
+
+namespace rapport::server {
+
+struct PullBatch {
+  rapport::v1::ServerMessage message;  // a Pull, or a CaughtUp when the feed is exhausted
+  store::FeedCheckpoint next;          // where the following batch starts
+  size_t records = 0;                  // deltas in the message
+  size_t skipped_echoes = 0;
+};
+
+struct PullFilter {
+  // Null: the client may see every record.
+  std::function<bool(const crdt::Record&)> in_scope;
+  const PushedRecords* pushed = nullptr;  // null: no echo suppression
+};
+
+absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::FeedCheckpoint from,
+                                        size_t max_bytes, const PullFilter& filter);
+
+}  // namespace rapport::server

@@ -1,0 +1,271 @@
+#include "server/session_reactor.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/crdt/record.h"
+#include "core/crdt/record_codec.h"
+#include "core/status_macros.h"
+#include "server/pull_batcher.h"
+
+namespace rapport::server {
+namespace {
+
+using rapport::v1::ClientMessage;
+using rapport::v1::ServerMessage;
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+std::string ReplicaHex(crdt::ReplicaId id) { return absl::StrCat(absl::Hex(id, absl::kZeroPad16)); }
+
+}  // namespace
+
+SessionReactor::SessionReactor(store::RecordStore& store, const schema::Schema& schema,
+                               SyncServiceOptions options,
+                               std::function<void(SessionReactor*)> on_done)
+    : store_(store), schema_(schema), options_(options), on_done_(std::move(on_done)) {}
+
+void SessionReactor::OnReadDone(bool ok) {
+  if (!ok) {  // the client half-closed (or the call ended)
+    {
+      absl::MutexLock lock(&mu_);
+      read_done_ = true;
+    }
+    Pump();
+    return;
+  }
+  absl::Status status = Handle(in_);
+  if (!status.ok()) {
+    Fail(status);
+    return;
+  }
+  StartRead(&in_);  // before Pump: a Finish there may overtake a read in flight, not follow it
+  Pump();
+}
+
+void SessionReactor::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {  // the stream is broken; nothing more can be sent
+      queue_.clear();
+      pull_active_ = false;
+      live_ = false;
+      if (!pending_finish_) pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, "");
+    }
+  }
+  Pump();
+}
+
+// gRPC calls OnDone exactly once, after Finish has completed and no reaction is running or will
+// run again. The registry's reference is released here, so the session is destroyed once the
+// fan-out thread (which may hold another reference) lets go of it.
+void SessionReactor::OnDone() {
+  // A copy: the call may destroy this session, and with it on_done_.
+  const std::function<void(SessionReactor*)> done = on_done_;
+  done(this);
+}
+
+void SessionReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  queue_.clear();
+  pull_active_ = false;
+  live_ = false;
+  read_done_ = true;
+}
+
+void SessionReactor::OnCommitted(uint64_t seq) {
+  {
+    absl::MutexLock lock(&mu_);
+    committed_ = std::max(committed_, seq);
+    if (!live_ || finished_ || pull_active_ || seq <= pull_from_.position) return;
+    pull_active_ = true;
+  }
+  Pump();
+}
+
+absl::Status SessionReactor::Handle(const ClientMessage& message) {
+  switch (message.msg_case()) {
+    case ClientMessage::kHello:
+      return HandleHello(message.hello());
+    case ClientMessage::kPush:
+      return HandlePush(message.push());
+    case ClientMessage::kPushDone:
+      return HandlePushDone();
+    default:
+      return absl::InvalidArgumentError("empty or unknown ClientMessage");
+  }
+}
+
+absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
+  if (hello_seen_) return absl::FailedPreconditionError("second Hello in one session");
+  if (hello.protocol_version() != kProtocolVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unsupported protocol version ", hello.protocol_version(),
+                     "; this server speaks version ", kProtocolVersion));
+  }
+  if (!hello.schema_hash().empty() && hello.schema_hash() != schema_.Hash()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "schema hash ", hello.schema_hash(), " differs from the server's ", schema_.Hash()));
+  }
+  hello_seen_ = true;
+  const std::string server_id = ReplicaHex(store_.replica_id());
+  store::FeedCheckpoint from;
+  for (const rapport::v1::ServerCheckpoint& known : hello.pull_checkpoints()) {
+    if (known.server_replica_id() != server_id) continue;
+    if (known.position() < known.base()) {
+      return absl::InvalidArgumentError(absl::StrCat("pull checkpoint position ", known.position(),
+                                                     " is behind its base ", known.base()));
+    }
+    from = {known.base(), known.position()};
+  }
+  const uint64_t head = store_.last_seq();
+  ServerMessage welcome;
+  welcome.mutable_welcome()->set_server_replica_id(server_id);
+  welcome.mutable_welcome()->set_head_seq(head);
+  ASSIGN_OR_RETURN(const store::StoreStats stats, store_.Stats());
+  welcome.mutable_welcome()->set_estimated_records(
+      std::min(stats.records, head > from.position ? head - from.position : 0));
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(welcome));
+  pull_active_ = true;
+  pull_from_ = from;
+  live_ = hello.live();
+  hold_caught_up_ = hello.announces_push_done();
+  return absl::OkStatus();
+}
+
+absl::Status SessionReactor::HandlePushDone() {
+  if (!hello_seen_) return absl::FailedPreconditionError("PushDone before Hello");
+  absl::MutexLock lock(&mu_);
+  if (!hold_caught_up_) return absl::OkStatus();
+  hold_caught_up_ = false;
+  // Scan on from where the held-back scan stopped: the client's pushes are behind it now
+  // (and left out as echoes), so the CaughtUp to come covers them.
+  pull_active_ = true;
+  return absl::OkStatus();
+}
+
+// Validates every delta; stores the valid ones in one write and rejects the others.
+absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
+  if (!hello_seen_) return absl::FailedPreconditionError("Push before Hello");
+  ServerMessage out;
+  rapport::v1::PushAck* ack = out.mutable_push_ack();
+  ack->set_batch_id(push.batch_id());
+  std::vector<crdt::Record> valid;
+  valid.reserve(push.deltas_size());
+  for (const rapport::v1::RecordState& state : push.deltas()) {
+    absl::StatusOr<crdt::Record> delta = crdt::RecordFromProto(state);
+    absl::Status status = delta.ok() ? schema_.ValidateDelta(*delta) : delta.status();
+    if (status.ok() && delta->id().is_nil()) {
+      status = absl::InvalidArgumentError("delta without a record id");
+    }
+    if (!status.ok()) {
+      rapport::v1::Rejection* rejection = ack->add_rejections();
+      absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(state.id());
+      if (id.ok()) rejection->set_record_id(id->ToString());
+      rejection->set_code(static_cast<int32_t>(status.code()));
+      rejection->set_message(std::string(status.message()));
+      continue;
+    }
+    valid.push_back(*std::move(delta));
+  }
+  if (!valid.empty()) {
+    RETURN_IF_ERROR(store_
+                        .Write([&](store::WriteTransaction& txn) {
+                          for (const crdt::Record& delta : valid) {
+                            RETURN_IF_ERROR(txn.ApplyRemote(delta));
+                          }
+                          return absl::OkStatus();
+                        })
+                        .status());
+    for (const crdt::Record& delta : valid) pushed_.Remember(delta);
+  }
+  Enqueue(std::move(out));
+  return absl::OkStatus();
+}
+
+void SessionReactor::Enqueue(ServerMessage message) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(message));
+}
+
+void SessionReactor::Pump() {
+  for (;;) {
+    enum class Next { kWrite, kPull, kFinish } next;
+    store::FeedCheckpoint from;
+    grpc::Status finish;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || writing_) return;
+      if (!queue_.empty()) {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+        writing_ = true;
+        next = Next::kWrite;
+      } else if (pending_finish_) {
+        finish = *pending_finish_;
+        finished_ = true;
+        next = Next::kFinish;
+      } else if (pull_active_ && !pull_generating_) {
+        pull_generating_ = true;
+        from = pull_from_;
+        next = Next::kPull;
+      } else if (read_done_ && !pull_generating_ && (!pull_active_ || live_)) {
+        finished_ = true;
+        next = Next::kFinish;
+      } else {
+        return;
+      }
+    }
+    if (next == Next::kFinish) {
+      Finish(finish);
+      return;
+    }
+    if (next == Next::kWrite) {
+      StartWrite(&current_);
+      return;
+    }
+    absl::StatusOr<PullBatch> batch = NextPullBatch(store_, from, options_.max_pull_batch_bytes,
+                                                    PullFilter{.in_scope = {}, .pushed = &pushed_});
+    absl::MutexLock lock(&mu_);
+    pull_generating_ = false;
+    if (!batch.ok()) {
+      queue_.clear();
+      pull_active_ = false;
+      live_ = false;
+      if (!pending_finish_) pending_finish_ = ToGrpc(batch.status());
+      continue;
+    }
+    if (!pull_active_) continue;  // failed or cancelled meanwhile
+    if (batch->message.has_caught_up() && hold_caught_up_) {
+      pull_active_ = false;  // HandlePushDone resumes the scan from pull_from_
+      continue;
+    }
+    pull_from_ = batch->next;
+    if (batch->message.has_caught_up()) {
+      // A commit we were told about while scanning may have landed after the scan passed:
+      // keep pulling rather than wait for the next commit.
+      pull_active_ = live_ && committed_ > pull_from_.position;
+    }
+    queue_.push_back(std::move(batch->message));
+  }
+}
+
+void SessionReactor::Fail(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.clear();
+    pull_active_ = false;
+    live_ = false;
+    if (!pending_finish_) pending_finish_ = ToGrpc(status);
+  }
+  Pump();
+}
+
+}  // namespace rapport::server

@@ -1,0 +1,82 @@
+// One Sync/Session stream on the server (docs/protocol.md, "Session"): reads Hello and Pushes,
+// writes Welcome, PushAcks and Pull batches produced lazily from the store, and in live mode
+// keeps producing Pulls as the store commits.
+//
+// Thread-safe: gRPC runs the read and write reactions on its threads, and CommitFanout calls
+// OnCommitted on its own; all shared state is under mu_. No LMDB transaction spans a reaction.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "core/schema/schema.h"
+#include "core/store/record_store.h"
+#include "grpcpp/grpcpp.h"
+#include "rapport/v1/sync.grpc.pb.h"
+#include "server/commit_fanout.h"
+#include "server/pushed_records.h"
+#include "server/sync_service.h"
+
+namespace rapport::server {
+
+class SessionReactor final
+    : public grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>,
+      public CommitListener {
+ public:
+  // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
+  SessionReactor(store::RecordStore& store, const schema::Schema& schema,
+                 SyncServiceOptions options, std::function<void(SessionReactor*)> on_done);
+
+  // Starts the first read. Separate from the constructor so the registry holds the session
+  // before any reaction can run.
+  void Start() { StartRead(&in_); }
+
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnDone() override;
+  void OnCancel() override;
+  void OnCommitted(uint64_t seq) override;
+
+ private:
+  absl::Status Handle(const rapport::v1::ClientMessage& message);
+  absl::Status HandleHello(const rapport::v1::Hello& hello);
+  absl::Status HandlePush(const rapport::v1::Push& push);
+  // Starts the next write if none is in flight, producing Pull batches on demand (so at most
+  // one is in memory), and finishes the call once everything is sent and the client is done.
+  void Pump();
+  void Fail(const absl::Status& status);
+  void Enqueue(rapport::v1::ServerMessage message);
+
+  store::RecordStore& store_;
+  const schema::Schema& schema_;
+  const SyncServiceOptions options_;
+  const std::function<void(SessionReactor*)> on_done_;
+  PushedRecords pushed_;
+
+  absl::Status HandlePushDone();
+  // Only the read reactions touch these (one read in flight at a time).
+  rapport::v1::ClientMessage in_;
+  bool hello_seen_ = false;
+
+  absl::Mutex mu_;
+  rapport::v1::ServerMessage current_;  // the write in flight; written only while !writing_
+  std::deque<rapport::v1::ServerMessage> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool live_ ABSL_GUARDED_BY(mu_) = false;
+  bool pull_active_ ABSL_GUARDED_BY(mu_) = false;      // Pull batches still to produce
+  bool pull_generating_ ABSL_GUARDED_BY(mu_) = false;  // a batch is being read from the store
+  store::FeedCheckpoint pull_from_ ABSL_GUARDED_BY(mu_);
+  uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;  // newest store seq we were told about
+  // CaughtUp waits for the client's first PushDone (Hello.announces_push_done).
+  bool hold_caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace rapport::server
