@@ -1,12 +1,15 @@
 // rapportd: the Rapport sync server. Serves the Sync service on --listen with the store in
 // --data until SIGTERM or SIGINT, then shuts down gracefully (running calls get a deadline) and
-// closes the store.
+// closes the store. --config FILE (server_config.proto, text format) sets the rest; --listen
+// and --data override it. These flag names are a contract for operators' scripts.
 #include <signal.h>
 
 #include <cstdio>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "server/server_config.h"
 #include "server/sync_server.h"
 
 int main(int argc, char** argv) {
@@ -14,14 +17,27 @@ int main(int argc, char** argv) {
   rapport::server::ServerOptions options;
   options.listen = "127.0.0.1:7420";
   options.data_dir = "./rapport-data";
+  options.metrics_listen = "127.0.0.1:7421";
   int grace_ms = 5000;
-  app.add_option("--listen", options.listen, "host:port to listen on (port 0: any free port)")
-      ->capture_default_str();
-  app.add_option("--data", options.data_dir, "store directory (created if absent)")
-      ->capture_default_str();
+  std::string config_file, listen, data_dir;
+  app.add_option("--config", config_file, "configuration file (text proto, ServerConfig)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--listen", listen,
+                 "host:port to listen on (port 0: any free port) [default: 127.0.0.1:7420]");
+  app.add_option("--data", data_dir,
+                 "store directory, created if absent [default: ./rapport-data]");
   app.add_option("--shutdown-grace-ms", grace_ms, "time running calls get on shutdown")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (!config_file.empty()) {
+    absl::Status applied = rapport::server::ApplyConfigFile(config_file, &options);
+    if (!applied.ok()) {
+      std::fprintf(stderr, "rapportd: %s\n", applied.ToString().c_str());
+      return 2;
+    }
+  }
+  if (!listen.empty()) options.listen = listen;
+  if (!data_dir.empty()) options.data_dir = data_dir;
 
   // Block the signals before gRPC starts its threads, so only sigwait below receives them.
   sigset_t signals;
@@ -34,6 +50,10 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::fprintf(stderr, "rapportd: %s\n", server.status().ToString().c_str());
     return 1;
+  }
+  if (!options.upstream.address.empty()) {
+    std::printf("rapportd: upstream %s, schedule %s\n", options.upstream.address.c_str(),
+                options.upstream.schedule.c_str());
   }
   std::printf("rapportd listening on %s (data %s)\n", (*server)->address().c_str(),
               options.data_dir.c_str());

@@ -1,10 +1,12 @@
 #include "server/sync_server.h"
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "client-lib/src/sync/session_loop.h"
 #include "core/status_macros.h"
 #include "core/string_view_compat.h"
 #include "grpcpp/grpcpp.h"
@@ -17,6 +19,13 @@ namespace rapport::server {
 
 absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions options) {
   std::unique_ptr<SyncServer> server(new SyncServer());
+  if (!options.schema_file.empty()) {
+    ASSIGN_OR_RETURN(server->schema_, schema::Schema::LoadFile(options.schema_file));
+  }
+  std::optional<sync_internal::SyncSchedule> schedule;
+  if (!options.upstream.address.empty()) {
+    ASSIGN_OR_RETURN(schedule, sync_internal::SyncSchedule::Parse(options.upstream.schedule));
+  }
   store::StoreOptions store_options;
   store_options.indexes = server->schema_.Indexer();
   store_options.schema_hash = server->schema_.Hash();
@@ -51,12 +60,29 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   const size_t colon = options.listen.rfind(':');
   server->address_ = absl::StrCat(options.listen.substr(0, colon == std::string::npos ? 0 : colon),
                                   ":", selected_port);
+  if (schedule) {
+    // A branch is a client of head office with its whole store as scope.
+    SyncOptions upstream;
+    upstream.token = options.upstream.token;
+    upstream.tls_root_ca_pem = options.upstream.tls_root_ca_pem;
+    server->upstream_ = std::make_unique<sync_internal::SessionLoop>(
+        *server->store_, server->schema_, options.upstream.address, std::move(upstream), *schedule);
+    server->upstream_->Start();
+  }
   return server;
 }
 
 SyncServer::~SyncServer() { Shutdown(0); }
 
+absl::StatusOr<SyncSummary> SyncServer::SyncUpstreamNow() {
+  if (upstream_ == nullptr) {
+    return absl::FailedPreconditionError("this server has no upstream configured");
+  }
+  return upstream_->RunOnce();
+}
+
 void SyncServer::Shutdown(int grace_ms) {
+  if (upstream_ != nullptr) upstream_->Stop();
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));
   server_->Wait();

@@ -12,19 +12,35 @@
 #include "absl/status/statusor.h"
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
+#include "rapport/sync.h"
 #include "server/sync_service.h"
 
 namespace grpc {
 class Server;
 }
+namespace rapport::sync_internal {
+class SessionLoop;
+}
 
 namespace rapport::server {
+
+// Replication with an upstream server (a branch's head office).
+struct UpstreamOptions {
+  std::string address;                  // host:port; empty: no upstream
+  std::string schedule = "continuous";  // see sync_internal::SyncSchedule::Parse
+  std::string token;
+  std::string tls_root_ca_pem;
+};
 
 struct ServerOptions {
   // host:port; port 0 lets the OS choose (see SyncServer::port()). Plaintext: loopback only
   // until TLS lands.
   std::string listen = "127.0.0.1:0";
   std::string data_dir = "./rapport-data";
+  std::string schema_file;  // empty: the built-in customer schema
+  UpstreamOptions upstream;
+  // Prometheus /metrics over HTTP on this host:port; empty: off.
+  std::string metrics_listen;
   size_t max_pull_batch_bytes = 1 << 20;
   // Explicit limits (Debian's gRPC 1.51 predates several DoS fixes; docs/protocol.md).
   int max_receive_message_bytes = 4 << 20;
@@ -45,6 +61,11 @@ class SyncServer {
   // "host:port" with the port actually bound.
   const std::string& address() const { return address_; }
   store::RecordStore& store() { return *store_; }
+  const schema::Schema& schema() const { return schema_; }
+
+  // One sync session with the upstream now, on the calling thread (any schedule).
+  // FailedPrecondition if the server has no upstream.
+  absl::StatusOr<SyncSummary> SyncUpstreamNow();
 
   // Stops accepting calls, cancels the calls still running after `grace_ms` and waits for them
   // to end. The store stays open until destruction.
@@ -56,9 +77,10 @@ class SyncServer {
   SyncServer() = default;
 
   schema::Schema schema_ = schema::Schema::DefaultCustomer();
-  std::unique_ptr<store::RecordStore> store_;  // outlives service_ and server_ (declared first)
+  std::unique_ptr<store::RecordStore> store_;  // outlives everything below (declared first)
   std::unique_ptr<SyncService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<sync_internal::SessionLoop> upstream_;
   int port_ = 0;
   std::string address_;
 };

@@ -51,7 +51,11 @@ class SyncTest : public ::testing::Test {
   }
 
   TempDir tmp_;
-  server::ServerOptions server_options_{.max_pull_batch_bytes = 200};  // several batches
+  server::ServerOptions server_options_ = [] {
+    server::ServerOptions o;
+    o.max_pull_batch_bytes = 200;  // several Pull batches even for small tests
+    return o;
+  }();
   std::unique_ptr<server::SyncServer> server_;
   std::string address_;
 };

@@ -1,0 +1,90 @@
+#include "server/server_config.h"
+
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "core/status_macros.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "rapport/v1/server_config.pb.h"
+
+namespace rapport::server {
+namespace {
+
+// Collects the parser's messages instead of letting protobuf log them to stderr.
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    errors.push_back(absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message));
+  }
+  std::vector<std::string> errors;
+};
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " file '", path, "'"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+absl::Status ApplyConfigText(const std::string& text, const std::string& origin,
+                             ServerOptions* options) {
+  rapport::v1::ServerConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config ", origin, ": ", absl::StrJoin(errors.errors, "; ")));
+  }
+  if (!config.listen().empty()) options->listen = config.listen();
+  if (!config.data_dir().empty()) options->data_dir = config.data_dir();
+  if (!config.schema_file().empty()) options->schema_file = config.schema_file();
+  if (config.max_pull_batch_bytes() > 0) {
+    options->max_pull_batch_bytes = config.max_pull_batch_bytes();
+  }
+  if (config.max_receive_message_bytes() > 0) {
+    options->max_receive_message_bytes = config.max_receive_message_bytes();
+  }
+  if (config.max_concurrent_streams() > 0) {
+    options->max_concurrent_streams = config.max_concurrent_streams();
+  }
+  if (config.metrics_listen() == "off") {
+    options->metrics_listen.clear();
+  } else if (!config.metrics_listen().empty()) {
+    options->metrics_listen = config.metrics_listen();
+  }
+  if (config.has_upstream()) {
+    const rapport::v1::Upstream& up = config.upstream();
+    if (up.address().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config ", origin, ": upstream needs an address (host:port)"));
+    }
+    options->upstream.address = up.address();
+    if (!up.schedule().empty()) options->upstream.schedule = up.schedule();
+    if (!up.token_file().empty()) {
+      ASSIGN_OR_RETURN(std::string token, ReadFile(up.token_file(), "upstream token"));
+      options->upstream.token = std::string(absl::StripAsciiWhitespace(token));
+    }
+    if (!up.tls_root_ca_file().empty()) {
+      ASSIGN_OR_RETURN(options->upstream.tls_root_ca_pem,
+                       ReadFile(up.tls_root_ca_file(), "upstream CA"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyConfigFile(const std::string& path, ServerOptions* options) {
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, "config"));
+  return ApplyConfigText(text, absl::StrCat("'", path, "'"), options);
+}
+
+}  // namespace rapport::server
