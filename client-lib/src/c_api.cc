@@ -10,13 +10,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "client-lib/src/c_api_internal.h"
 #include "client-lib/src/json.h"
 #include "rapport/rapport.h"
 #include "rapport/replica.h"
-
-struct rapport_replica {
-  std::unique_ptr<rapport::Replica> replica;
-};
 
 struct rapport_batch {
   rapport::Replica* replica;
@@ -27,39 +24,27 @@ struct rapport_batch {
 };
 
 namespace {
-
-using rapport::Mutation;
-
 thread_local std::string last_error;
+}  // namespace
+
+namespace rapport::c_api {
 
 rapport_status Report(const absl::Status& status) {
   last_error = std::string(status.message());
   return static_cast<rapport_status>(status.code());
 }
 
-// Runs `fn` (returning absl::Status), catching everything.
-template <typename Fn>
-rapport_status Guard(Fn&& fn) {
-  try {
-    return Report(fn());
-  } catch (const std::exception& e) {
-    last_error = absl::StrCat("internal error: ", e.what());
-  } catch (...) {
-    last_error = "internal error: unknown exception";
-  }
-  return RAPPORT_INTERNAL;
-}
+void SetLastError(std::string message) { last_error = std::move(message); }
 
-absl::Status Missing(const char* what) {
-  return absl::InvalidArgumentError(absl::StrCat(what, " must not be NULL"));
-}
+}  // namespace rapport::c_api
 
-char* Dup(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, s.data(), s.size() + 1);
-  return p;
-}
+namespace {
+
+using rapport::Mutation;
+using rapport::c_api::Dup;
+using rapport::c_api::Guard;
+using rapport::c_api::Missing;
+using rapport::c_api::Report;
 
 absl::StatusOr<rapport::Value> ToValue(const rapport_value& v) {
   switch (v.type) {

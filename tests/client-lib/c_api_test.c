@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "rapport/rapport.h"
+#include "rapport/rapport_sync.h" /* compiles as C (not called here: no gRPC linked) */
 
 static int failures = 0;
 
