@@ -1,7 +1,10 @@
 // A salesperson's offline day with the Rapport client library: import a few customers, log
 // visits, award loyalty points, tag, and ask "whose follow-up is due this week?".
 //
-// Usage: field_app [store-dir]   (default: a fresh temporary directory, removed at exit)
+// Usage: field_app [store-dir] [--server HOST:PORT [--token TOKEN]]
+//   store-dir: default a fresh temporary directory, removed at exit
+//   --server:  at the end of the day, sync with that rapportd (e.g. ./tools/serve's
+//              127.0.0.1:7420) and print what moved
 #include <stdlib.h>
 
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "rapport/replica.h"
+#include "rapport/sync.h"
 
 namespace {
 
@@ -29,9 +33,20 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   std::string dir;
   std::string temp;
-  if (argc > 1) {
-    dir = argv[1];
-  } else {
+  std::string server;
+  rapport::SyncOptions sync_options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--server" || arg == "--token") && i + 1 < argc) {
+      (arg == "--server" ? server : sync_options.token) = argv[++i];
+    } else if (arg.rfind("--", 0) == 0) {
+      std::cerr << "usage: field_app [store-dir] [--server HOST:PORT [--token TOKEN]]\n";
+      return 2;
+    } else {
+      dir = arg;
+    }
+  }
+  if (dir.empty()) {
     temp = (std::filesystem::temp_directory_path() / "rapport-field-app-XXXXXX").string();
     if (mkdtemp(temp.data()) == nullptr) return 1;
     dir = temp + "/store";
@@ -131,6 +146,18 @@ int main(int argc, char** argv) {
   std::cout << "vip customers: " << vip->ids.size() << "; records changed today: " << observed
             << "\n";
   replica.Unobserve(handle);
+
+  // Back in range of the network: one sync session with the server.
+  if (!server.empty()) {
+    sync_options.on_progress = [](const rapport::SyncProgress& p) {
+      std::cout << "  sync: pushed " << p.pushed << ", pulled " << p.pulled << "\n";
+    };
+    auto synced = rapport::SyncOnce(replica, server, sync_options);
+    if (!synced.ok()) return Fail(synced.status());
+    std::cout << "synced with " << server << ": pushed " << synced->pushed << ", pulled "
+              << synced->pulled << " (" << synced->bytes << " bytes), rejected "
+              << synced->rejected << "\n";
+  }
 
   opened->reset();
   if (!temp.empty()) std::filesystem::remove_all(temp);
