@@ -85,7 +85,7 @@ absl::StatusOr<ChangeSet> RecordStore::Write(
   for (int resizes = 0;; ++resizes) {
     absl::StatusOr<ChangeSet> changes = WriteOnce(fn);
     if (changes.ok()) {
-      if (!changes->changed.empty()) Notify(*changes);
+      if (!changes->changed.empty() || !changes->purged.empty()) Notify(*changes);
       return changes;
     }
     const bool full = IsMdbCode(changes.status(), MDB_MAP_FULL);

@@ -34,7 +34,8 @@ struct PeerCheckpoint {
 // What one committed write changed: the records that got a new local seq, in seq order.
 struct ChangeSet {
   std::vector<crdt::RecordId> changed;
-  uint64_t last_seq = 0;  // the store's last seq after the commit
+  std::vector<crdt::RecordId> purged;  // removed from this replica (WriteTransaction::Purge)
+  uint64_t last_seq = 0;               // the store's last seq after the commit
 };
 
 // One page of an index scan. `next_cursor` is opaque; pass it as `resume_after` to get the next

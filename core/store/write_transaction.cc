@@ -27,7 +27,9 @@ WriteTransaction::WriteTransaction(Deps deps, crdt::Hlc clock, uint64_t last_seq
 WriteTransaction::~WriteTransaction() = default;
 
 absl::StatusOr<WriteTransaction::Cached*> WriteTransaction::Load(const crdt::RecordId& id) {
-  if (auto it = cache_.find(id); it != cache_.end()) return it->second.get();
+  if (auto it = cache_.find(id); it != cache_.end()) {
+    return it->second->purged ? nullptr : it->second.get();
+  }
   ASSIGN_OR_RETURN(std::optional<std::string_view> bytes,
                    deps_.txn.Get(deps_.tables.records, id.bytes()));
   if (!bytes) return nullptr;
@@ -107,7 +109,7 @@ absl::Status WriteTransaction::ApplyRemote(const crdt::Record& delta) {
     cached->record = std::move(fresh);
     cached->joined = true;
     c = cached.get();
-    cache_.emplace(delta.id(), std::move(cached));
+    cache_.insert_or_assign(delta.id(), std::move(cached));  // may replace a purged entry
     Touch(*c);
     return absl::OkStatus();
   }
@@ -123,6 +125,27 @@ absl::Status WriteTransaction::ApplyRemote(const crdt::Record& delta) {
   c->seq = next_seq_++;
   c->old_postings = std::move(before);
   touched_.push_back(c);
+  return absl::OkStatus();
+}
+
+absl::Status WriteTransaction::Purge(const crdt::RecordId& id) {
+  ASSIGN_OR_RETURN(Cached * c, Load(id));
+  if (c == nullptr) return absl::OkStatus();
+  if (c->seq != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "record ", id.ToString(), " was changed in this transaction and cannot be purged in it"));
+  }
+  const std::string key(id.bytes());
+  RETURN_IF_ERROR(deps_.txn.Delete(deps_.tables.records, key).status());
+  if (c->old_seq != 0) {
+    RETURN_IF_ERROR(deps_.txn.Delete(deps_.tables.changes, layout::EncodeU64(c->old_seq)).status());
+  }
+  for (const IndexEntry& e : Postings(c->record)) {
+    RETURN_IF_ERROR(
+        deps_.txn.Delete(deps_.tables.indexes, layout::PostingKey(e.index, e.key, id)).status());
+  }
+  c->purged = true;
+  purged_.push_back(id);
   return absl::OkStatus();
 }
 
@@ -202,6 +225,7 @@ absl::Status WriteTransaction::WritePostings(const Cached& c) {
 absl::StatusOr<ChangeSet> WriteTransaction::Finish() {
   ChangeSet out;
   out.last_seq = initial_last_seq_;
+  out.purged = purged_;
   for (Cached* c : touched_) {
     const bool changed = c->joined || (c->edit != nullptr && c->edit->changed());
     if (!changed) continue;

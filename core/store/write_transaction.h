@@ -49,6 +49,12 @@ class WriteTransaction {
   // new seq. InvalidArgument for a delta without an id.
   absl::Status ApplyRemote(const crdt::Record& delta);
 
+  // Removes the record from this replica entirely — its state, its change-feed entry and its
+  // postings — as when it leaves this replica's scope (revocation). Not a CRDT operation: it
+  // is never synced, and a later delta for the record recreates it from that delta alone.
+  // FailedPrecondition if this transaction has already changed the record. Absent: no-op.
+  absl::Status Purge(const crdt::RecordId& id);
+
   // The record as this transaction sees it (its own writes included), or nullopt.
   absl::StatusOr<std::optional<crdt::Record>> Get(const crdt::RecordId& id);
 
@@ -85,6 +91,7 @@ class WriteTransaction {
     uint64_t seq = 0;      // this transaction's seq for it; 0 while untouched
     bool joined = false;   // created, or changed by a remote delta
     std::vector<IndexEntry> old_postings;
+    bool purged = false;
     std::unique_ptr<crdt::RecordEdit> edit;
   };
 
@@ -111,6 +118,7 @@ class WriteTransaction {
   const uint64_t wall_ms_;
   absl::flat_hash_map<crdt::RecordId, std::unique_ptr<Cached>> cache_;
   std::vector<Cached*> touched_;  // in seq order
+  std::vector<crdt::RecordId> purged_;
 };
 
 }  // namespace rapport::store

@@ -219,6 +219,44 @@ TEST_F(RecordStoreTest, ResumedScanSendsOlderPartsOfARecordWhoseEntryMoved) {
   (void)b;
 }
 
+TEST_F(RecordStoreTest, PurgeRemovesRecordFeedEntryAndPostingsAndADeltaRecreatesIt) {
+  const crdt::RecordId a = Create("Ada", "Oslo");
+  const crdt::RecordId b = Create("Bea", "Rome");
+  const crdt::Record a_before = MustGet(a);
+  ASSERT_OK_AND_ASSIGN(ChangeSet purged,
+                       store_->Write([&](WriteTransaction& tx) { return tx.Purge(a); }));
+  EXPECT_EQ(purged.purged, std::vector<crdt::RecordId>{a});
+  EXPECT_TRUE(purged.changed.empty());
+  ASSERT_OK_AND_ASSIGN(std::optional<crdt::Record> gone, store_->Get(a));
+  EXPECT_EQ(gone, std::nullopt);
+  auto feed = Changes(0);
+  ASSERT_EQ(feed.size(), 1u);
+  EXPECT_EQ(feed[0].first.id(), b);
+  ASSERT_OK_AND_ASSIGN(QueryPage by_name, store_->Scan("name", "", "", 10, ""));
+  EXPECT_EQ(by_name.ids, std::vector<crdt::RecordId>{b});
+  ASSERT_OK_AND_ASSIGN(StoreStats stats, store_->Stats());
+  EXPECT_EQ(stats.records, 1u);
+  EXPECT_EQ(stats.changes, 1u);
+
+  // Editing a purged record is NotFound; a remote delta brings it back.
+  EXPECT_EQ(SetName(a, "x").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_OK(store_->Write([&](WriteTransaction& tx) { return tx.ApplyRemote(a_before); }));
+  EXPECT_EQ(ValueOf(MustGet(a), kName), crdt::Scalar(std::string("Ada")));
+  ASSERT_OK_AND_ASSIGN(by_name, store_->Scan("name", "", "", 10, ""));
+  EXPECT_EQ(by_name.ids.size(), 2u);
+}
+
+TEST_F(RecordStoreTest, PurgeOfARecordChangedInTheSameTransactionIsRefused) {
+  const crdt::RecordId a = Create("Ada");
+  absl::StatusOr<ChangeSet> result = store_->Write([&](WriteTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(crdt::RecordEdit * edit, tx.Edit(a));
+    RETURN_IF_ERROR(edit->Set(kName, std::string("Ada L")));
+    return tx.Purge(a);
+  });
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValueOf(MustGet(a), kName), crdt::Scalar(std::string("Ada")));
+}
+
 TEST_F(RecordStoreTest, ChangesSinceStopsAtLimitAndWhenVisitorDeclines) {
   constexpr int kRecords = 600;  // more than one internal read chunk
   ASSERT_OK(store_->Write([&](WriteTransaction& tx) -> absl::Status {
