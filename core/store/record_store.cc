@@ -131,7 +131,15 @@ absl::StatusOr<std::optional<crdt::Record>> RecordStore::Get(const crdt::RecordI
 absl::Status RecordStore::ChangesSince(
     FeedCheckpoint from, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const {
-  uint64_t position = from.position;
+  return ScanFeed(from.position, limit, [&](const crdt::Record& record, uint64_t seq) {
+    return visit(record.DeltaSince(from.base), seq);
+  });
+}
+
+absl::Status RecordStore::ScanFeed(
+    uint64_t after, size_t limit,
+    absl::FunctionRef<bool(const crdt::Record& record, uint64_t seq)> visit) const {
+  uint64_t position = after;
   size_t visited = 0;
   while (visited < limit && position < std::numeric_limits<uint64_t>::max()) {
     const size_t want = std::min(kChangesChunk, limit - visited);
@@ -150,15 +158,15 @@ absl::Status RecordStore::ChangesSince(
                 ") naming a record that is missing from table 'records'"));
           }
           ASSIGN_OR_RETURN(crdt::Record record, layout::DecodeStoredRecord(entry->value, *bytes));
-          chunk.emplace_back(record.DeltaSince(from.base), *seq);
+          chunk.emplace_back(std::move(record), *seq);
           ASSIGN_OR_RETURN(entry, cursor.Next());
         }
         return absl::OkStatus();
       });
     }));
-    for (const auto& [delta, seq] : chunk) {
+    for (const auto& [record, seq] : chunk) {
       ++visited;
-      if (!visit(delta, seq)) return absl::OkStatus();
+      if (!visit(record, seq)) return absl::OkStatus();
       position = seq;
     }
     if (chunk.size() < want) break;
@@ -254,6 +262,33 @@ absl::StatusOr<std::vector<std::pair<std::string, PeerCheckpoint>>> RecordStore:
     });
   }));
   return out;
+}
+
+absl::StatusOr<std::optional<std::string>> RecordStore::GetAux(std::string_view key) const {
+  std::optional<std::string> out;
+  if (key.empty()) return out;
+  RETURN_IF_ERROR(WithRead([&](const ReadTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, txn.Get(tables_.aux, key));
+    if (bytes) out = std::string(*bytes);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status RecordStore::ScanAux(
+    std::string_view prefix,
+    absl::FunctionRef<bool(std::string_view key, std::string_view value)> visit) const {
+  return WithRead([&](const ReadTxn& txn) -> absl::Status {
+    return txn.WithCursor(tables_.aux, [&](Cursor& cursor) -> absl::Status {
+      ASSIGN_OR_RETURN(std::optional<KeyValue> entry,
+                       prefix.empty() ? cursor.First() : cursor.Seek(prefix));
+      while (entry && entry->key.substr(0, prefix.size()) == prefix) {
+        if (!visit(entry->key, entry->value)) break;
+        ASSIGN_OR_RETURN(entry, cursor.Next());
+      }
+      return absl::OkStatus();
+    });
+  });
 }
 
 absl::StatusOr<StoreStats> RecordStore::Stats() const {

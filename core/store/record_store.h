@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,20 @@ class RecordStore {
   // Every stored peer whose id starts with `prefix`, in id order.
   absl::StatusOr<std::vector<std::pair<std::string, PeerCheckpoint>>> Peers(
       const std::string& prefix) const;
+
+  // The aux value under `key` (docs/storage.md, "aux"), or nullopt.
+  absl::StatusOr<std::optional<std::string>> GetAux(std::string_view key) const;
+  // Visits aux entries whose key starts with `prefix`, in key order, until `visit` returns false.
+  // `visit` runs inside a read transaction: it must not call into the store.
+  absl::Status ScanAux(
+      std::string_view prefix,
+      absl::FunctionRef<bool(std::string_view key, std::string_view value)> visit) const;
+
+  // Visits every record whose feed entry is after `after`, in seq order, whole (with local
+  // seqs), with that seq. Like ChangesSince: chunked, `visit` runs outside any transaction.
+  absl::Status ScanFeed(
+      uint64_t after, size_t limit,
+      absl::FunctionRef<bool(const crdt::Record& record, uint64_t seq)> visit) const;
 
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   absl::StatusOr<StoreStats> Stats() const;

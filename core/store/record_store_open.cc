@@ -114,6 +114,16 @@ absl::StatusOr<layout::Tables> RecordStore::Create(LmdbEnv& env, const StoreOpti
   }
 }
 
+namespace {
+// The aux table, created if the store predates it. A write transaction: it may have to create.
+absl::StatusOr<Table> OpenAuxTable(const LmdbEnv& env) {
+  ASSIGN_OR_RETURN(WriteTxn txn, WriteTxn::Begin(env));
+  ASSIGN_OR_RETURN(std::optional<Table> aux, txn.OpenTable(layout::kAux, MDB_CREATE));
+  RETURN_IF_ERROR(txn.Commit());
+  return *aux;
+}
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::OpenImpl(const std::string& dir,
                                                                    StoreOptions options) {
   absl::StatusOr<LmdbEnv> env =
@@ -129,6 +139,7 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::OpenImpl(const std::st
   if (!tables) {
     ASSIGN_OR_RETURN(tables, Create(*env, options));
   }
+  ASSIGN_OR_RETURN(tables->aux, OpenAuxTable(*env));
   const std::string schema_hash = options.schema_hash;
   auto store =
       std::make_unique<RecordStore>(PassKey(), dir, *std::move(env), *tables, std::move(options));

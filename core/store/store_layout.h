@@ -20,7 +20,10 @@ inline constexpr char kChanges[] = "changes";  // seq (8 bytes BE) -> record id
 inline constexpr char kIndexes[] = "indexes";  // index \0 key id -> empty
 inline constexpr char kPeers[] = "peers";      // peer id -> pull (8 BE) push (8 BE)
 inline constexpr char kMeta[] = "meta";        // key name -> value, see below
-inline constexpr unsigned kMaxTables = 8;      // the five above, with room to grow
+// Keyed bytes for layers above the store (sync quarantine, server delivery marks). Added after
+// format 1 shipped: Open creates it in an older store (old builds ignore it).
+inline constexpr char kAux[] = "aux";
+inline constexpr unsigned kMaxTables = 8;  // the six above, with room to grow
 
 // The newest layout this build reads and writes. Bump it (and teach Open to migrate) whenever
 // an older build would misread a newer store.
@@ -38,7 +41,7 @@ inline constexpr std::string_view kMetaSchemaHash = "schema_hash";        // tex
 
 // The store's tables, opened once at start-up.
 struct Tables {
-  Table records, changes, indexes, peers, meta;
+  Table records, changes, indexes, peers, meta, aux;
 };
 
 std::string EncodeU64(uint64_t v);

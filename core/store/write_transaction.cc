@@ -155,6 +155,26 @@ absl::StatusOr<std::optional<crdt::Record>> WriteTransaction::Get(const crdt::Re
   return c->record;
 }
 
+absl::Status WriteTransaction::PutAux(std::string_view key, std::string_view value) {
+  if (key.empty() || key.size() > deps_.max_key_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("aux key must be 1 to ", deps_.max_key_size, " bytes, got ", key.size()));
+  }
+  return deps_.txn.Put(deps_.tables.aux, key, value);
+}
+
+absl::Status WriteTransaction::DeleteAux(std::string_view key) {
+  if (key.empty() || key.size() > deps_.max_key_size) return absl::OkStatus();
+  return deps_.txn.Delete(deps_.tables.aux, key).status();
+}
+
+absl::StatusOr<std::optional<std::string>> WriteTransaction::GetAux(std::string_view key) {
+  if (key.empty() || key.size() > deps_.max_key_size) return std::nullopt;
+  ASSIGN_OR_RETURN(std::optional<std::string_view> bytes, deps_.txn.Get(deps_.tables.aux, key));
+  if (!bytes) return std::nullopt;
+  return std::string(*bytes);
+}
+
 absl::Status WriteTransaction::SetPeer(const std::string& peer, const PeerCheckpoint& checkpoint) {
   if (peer.empty() || peer.size() > deps_.max_key_size) {
     return absl::InvalidArgumentError(

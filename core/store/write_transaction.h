@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -62,6 +63,11 @@ class WriteTransaction {
   absl::Status SetPeer(const std::string& peer, const PeerCheckpoint& checkpoint);
   // Zero checkpoints for a peer never stored.
   absl::StatusOr<PeerCheckpoint> GetPeer(const std::string& peer);
+
+  // Keyed bytes for the layers above (docs/storage.md, "aux"); keys are 1..511 bytes.
+  absl::Status PutAux(std::string_view key, std::string_view value);
+  absl::Status DeleteAux(std::string_view key);
+  absl::StatusOr<std::optional<std::string>> GetAux(std::string_view key);
 
   crdt::ReplicaId replica_id() const { return deps_.replica; }
   // The store's last seq when this transaction began, and the last seq it has assigned so far

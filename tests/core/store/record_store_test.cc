@@ -257,6 +257,33 @@ TEST_F(RecordStoreTest, PurgeOfARecordChangedInTheSameTransactionIsRefused) {
   EXPECT_EQ(ValueOf(MustGet(a), kName), crdt::Scalar(std::string("Ada")));
 }
 
+TEST_F(RecordStoreTest, AuxEntriesCommitWithTheWriteAndScanByPrefix) {
+  absl::StatusOr<ChangeSet> refused = store_->Write([&](WriteTransaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.PutAux("q/a", "1"));
+    return tx.PutAux("", "empty keys are refused");
+  });
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> none, store_->GetAux("q/a"));
+  EXPECT_EQ(none, std::nullopt);  // the failed write stored nothing
+  ASSERT_OK(store_->Write([&](WriteTransaction& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.PutAux("q/b", "2"));
+    RETURN_IF_ERROR(tx.PutAux("q/a", "1"));
+    return tx.PutAux("r/a", "x");
+  }));
+  std::vector<std::pair<std::string, std::string>> seen;
+  ASSERT_OK(store_->ScanAux("q/", [&](std::string_view k, std::string_view v) {
+    seen.emplace_back(k, v);
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{{"q/a", "1"}, {"q/b", "2"}}));
+  ASSERT_OK(store_->Write([&](WriteTransaction& tx) { return tx.DeleteAux("q/a"); }));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> b, store_->GetAux("q/b"));
+  EXPECT_EQ(b, "2");
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> a, store_->GetAux("q/a"));
+  EXPECT_EQ(a, std::nullopt);
+}
+
 TEST_F(RecordStoreTest, ChangesSinceStopsAtLimitAndWhenVisitorDeclines) {
   constexpr int kRecords = 600;  // more than one internal read chunk
   ASSERT_OK(store_->Write([&](WriteTransaction& tx) -> absl::Status {
