@@ -141,6 +141,31 @@ TEST(SyncMetricsTest, AddGaugeRefusesBadNamesAndDuplicates) {
             absl::StatusCode::kAlreadyExists);
 }
 
+TEST(SyncMetricsTest, PeerStatsAreReadOncePerScrape) {
+  SyncMetrics metrics;
+  int calls = 0;  // scrapes below run on this thread
+  ASSERT_TRUE(metrics
+                  .SetPeerStats([&calls] {
+                    ++calls;
+                    return std::vector<PeerStats>{{"p", 1, 2}};
+                  })
+                  .ok());
+  metrics.RenderPrometheus();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(metrics.SetPeerStats([] { return std::vector<PeerStats>{}; }).code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST(SyncMetricsTest, RegistrationIsAllOrNothing) {
+  SyncMetrics metrics;
+  auto none = [] { return std::vector<GaugeSample>{}; };
+  ASSERT_TRUE(metrics.AddGauge("rapport_store_records", "taken first", {}, none).ok());
+  // rapport_store_size_bytes must not be left registered by the failed call.
+  EXPECT_EQ(metrics.SetStoreStats([] { return StoreStats{}; }).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(metrics.AddGauge("rapport_store_size_bytes", "free", {}, none).ok());
+}
+
 TEST(SyncMetricsTest, CountsExactlyUnderConcurrentUpdates) {
   SyncMetrics metrics;
   constexpr int kThreads = 4;
