@@ -4,7 +4,7 @@ RAPPORT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   liblmdb-dev libabsl-dev libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev libre2-dev libcli11-dev
-  libjwt-dev libssl-dev openssl libcpp-httplib-dev python3-grpcio python3-grpc-tools
+  libssl-dev openssl libcpp-httplib-dev python3-grpcio python3-grpc-tools
   clang libclang-rt-14-dev
 )
 
