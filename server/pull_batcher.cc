@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 #include <utility>
 
 #include "core/crdt/record_codec.h"
@@ -19,38 +20,45 @@ absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::
   size_t bytes = 0;
   uint64_t scanned = from.position;
   bool full = false;
-  RETURN_IF_ERROR(store.ChangesSince(
-      from, std::numeric_limits<size_t>::max(), [&](const crdt::Record& delta, uint64_t seq) {
-        if (filter.in_scope && !filter.in_scope(delta)) {
-          scanned = seq;
-          return true;
-        }
-        if (filter.pushed != nullptr && filter.pushed->Covers(delta)) {
-          ++batch.skipped_echoes;
-          scanned = seq;
-          return true;
-        }
-        rapport::v1::RecordState state;
-        crdt::RecordToProto(delta, &state);
-        const size_t size = state.ByteSizeLong();
-        if (pull->deltas_size() > 0 && bytes + size > max_bytes) {
-          full = true;
-          return false;
-        }
-        bytes += size;
-        *pull->add_deltas() = std::move(state);
-        scanned = seq;
-        return true;
-      }));
+  RETURN_IF_ERROR(store.ScanFeed(from.position, std::numeric_limits<size_t>::max(),
+                                 [&](const crdt::Record& record, uint64_t seq) {
+                                   if (filter.in_scope && !filter.in_scope(record)) {
+                                     if (filter.held_by_client && filter.held_by_client(record)) {
+                                       const std::string_view id = record.id().bytes();
+                                       pull->add_revocations(std::string(id));
+                                       bytes += id.size();
+                                     }
+                                     scanned = seq;
+                                     return bytes < max_bytes;
+                                   }
+                                   crdt::Record delta = record.DeltaSince(from.base);
+                                   if (filter.pushed != nullptr && filter.pushed->Covers(delta)) {
+                                     ++batch.skipped_echoes;
+                                     scanned = seq;
+                                     return true;
+                                   }
+                                   rapport::v1::RecordState state;
+                                   crdt::RecordToProto(delta, &state);
+                                   const size_t size = state.ByteSizeLong();
+                                   if (bytes > 0 && bytes + size > max_bytes) {
+                                     full = true;
+                                     return false;
+                                   }
+                                   bytes += size;
+                                   *pull->add_deltas() = std::move(state);
+                                   batch.sent.push_back(record.id());
+                                   scanned = seq;
+                                   return true;
+                                 }));
   batch.records = pull->deltas_size();
-  if (full || batch.records > 0) {
+  if (full || batch.records > 0 || pull->revocations_size() > 0) {
     pull->set_checkpoint(from.base);
     pull->set_position(scanned);
     batch.next = {from.base, scanned};
     return batch;
   }
   // The scan reached the end of the feed with nothing (left) to send: every record's entry is
-  // at or below `caught`, and each was sent (or is had) with its parts since the base.
+  // at or below `caught`, and each was sent (or is had, or is out of scope) since the base.
   const uint64_t caught = std::max({from.position, scanned, head});
   batch.message.Clear();
   batch.message.mutable_caught_up()->set_checkpoint(caught);

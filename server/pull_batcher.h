@@ -1,7 +1,8 @@
 // Builds the server's next Pull message for one session from the change feed: each record
 // changed after the session's feed position, as its delta since the session's base, up to a
-// byte budget, leaving out records the client may not see and changes it already has.
-// Protocol: docs/protocol.md ("Pull", "Checkpoints").
+// byte budget, leaving out records the client may not see and changes it already has, and
+// telling it to purge records that left its scope. Protocol: docs/protocol.md ("Pull",
+// "Checkpoints"); scopes: docs/security.md.
 //
 // Thread-compatible: a session builds one batch at a time; the store is thread-safe.
 #pragma once
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/crdt/record.h"
@@ -23,11 +25,14 @@ struct PullBatch {
   store::FeedCheckpoint next;          // where the following batch starts
   size_t records = 0;                  // deltas in the message
   size_t skipped_echoes = 0;
+  std::vector<crdt::RecordId> sent;  // ids of the records whose deltas are in the message
 };
 
 struct PullFilter {
-  // Null: the client may see every record.
+  // Called with the whole record. Null: the client may see every record.
   std::function<bool(const crdt::Record&)> in_scope;
+  // For a record out of scope: whether the client holds it and must be told to purge it.
+  std::function<bool(const crdt::Record&)> held_by_client;
   const PushedRecords* pushed = nullptr;  // null: no echo suppression
 };
 

@@ -38,6 +38,19 @@ int main(int argc, char** argv) {
   }
   if (!listen.empty()) options.listen = listen;
   if (!data_dir.empty()) options.data_dir = data_dir;
+  if (options.auth.required) {
+    auto admin_token =
+        rapport::server::PrepareAuth(options.auth_files, options.data_dir, &options.auth);
+    if (!admin_token.ok()) {
+      std::fprintf(stderr, "rapportd: auth: %s\n", admin_token.status().ToString().c_str());
+      return 2;
+    }
+    if (*admin_token) {
+      std::printf(
+          "rapportd: new signing key %s/auth.key; admin token (also in %s/admin.token):\n%s\n",
+          options.data_dir.c_str(), options.data_dir.c_str(), admin_token->value().c_str());
+    }
+  }
 
   // Block the signals before gRPC starts its threads, so only sigwait below receives them.
   sigset_t signals;

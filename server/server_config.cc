@@ -62,6 +62,26 @@ absl::Status ApplyConfigText(const std::string& text, const std::string& origin,
   } else if (!config.metrics_listen().empty()) {
     options->metrics_listen = config.metrics_listen();
   }
+  if (config.has_auth()) {
+    const rapport::v1::Auth& a = config.auth();
+    options->auth.required = !a.disabled();
+    if (!a.key_file().empty()) options->auth_files.key_file = a.key_file();
+    if (!a.public_key_file().empty()) options->auth_files.public_key_file = a.public_key_file();
+    if (!a.issuer().empty()) options->auth_files.issuer = a.issuer();
+    if (!a.audience().empty()) options->auth_files.audience = a.audience();
+    if (a.max_sessions_per_subject() > 0) {
+      options->auth.max_sessions_per_subject = a.max_sessions_per_subject();
+    }
+  }
+  if (config.has_tls()) {
+    if (config.tls().cert_file().empty() || config.tls().key_file().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config ", origin, ": tls needs both cert_file and key_file"));
+    }
+    ASSIGN_OR_RETURN(options->tls_cert_chain_pem, ReadFile(config.tls().cert_file(), "TLS cert"));
+    ASSIGN_OR_RETURN(options->tls_private_key_pem, ReadFile(config.tls().key_file(), "TLS key"));
+  }
+  options->allow_plaintext_non_loopback = config.allow_plaintext_non_loopback();
   if (config.has_upstream()) {
     const rapport::v1::Upstream& up = config.upstream();
     if (up.address().empty()) {

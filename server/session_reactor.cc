@@ -9,6 +9,7 @@
 #include "core/crdt/record.h"
 #include "core/crdt/record_codec.h"
 #include "core/status_macros.h"
+#include "core/string_view_compat.h"
 #include "server/pull_batcher.h"
 
 namespace rapport::server {
@@ -26,9 +27,25 @@ std::string ReplicaHex(crdt::ReplicaId id) { return absl::StrCat(absl::Hex(id, a
 }  // namespace
 
 SessionReactor::SessionReactor(store::RecordStore& store, const schema::Schema& schema,
-                               SyncServiceOptions options,
+                               SyncServiceOptions options, absl::StatusOr<SessionGate::Pass> pass,
                                std::function<void(SessionReactor*)> on_done)
-    : store_(store), schema_(schema), options_(options), on_done_(std::move(on_done)) {}
+    : store_(store),
+      schema_(schema),
+      options_(options),
+      on_done_(std::move(on_done)),
+      pass_(std::move(pass)) {}
+
+void SessionReactor::Start() {
+  if (pass_.ok()) {
+    StartRead(&in_);
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    finished_ = true;
+  }
+  Finish(ToGrpc(pass_.status()));
+}
 
 void SessionReactor::OnReadDone(bool ok) {
   if (!ok) {  // the client half-closed (or the call ended)
@@ -113,6 +130,12 @@ absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
     return absl::FailedPreconditionError(absl::StrCat(
         "schema hash ", hello.schema_hash(), " differs from the server's ", schema_.Hash()));
   }
+  if (hello.replica_id().size() != 16 ||
+      hello.replica_id().find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("Hello.replica_id '", hello.replica_id(),
+                                                   "' is not 16 lower-case hex digits"));
+  }
+  client_replica_ = hello.replica_id();
   hello_seen_ = true;
   const std::string server_id = ReplicaHex(store_.replica_id());
   store::FeedCheckpoint from;
@@ -176,18 +199,67 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
     valid.push_back(*std::move(delta));
   }
   if (!valid.empty()) {
+    // Scope checks read the stored record, so they run inside the write that applies the
+    // delta: nothing can change the record between the check and the join.
+    std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
     RETURN_IF_ERROR(store_
-                        .Write([&](store::WriteTransaction& txn) {
+                        .Write([&](store::WriteTransaction& txn) -> absl::Status {
+                          refused.clear();  // the write may be rerun after a map resize
                           for (const crdt::Record& delta : valid) {
+                            absl::Status allowed = CheckPush(txn, delta);
+                            if (!allowed.ok()) {
+                              refused.emplace_back(delta.id(), std::move(allowed));
+                              continue;
+                            }
                             RETURN_IF_ERROR(txn.ApplyRemote(delta));
                           }
                           return absl::OkStatus();
                         })
                         .status());
-    for (const crdt::Record& delta : valid) pushed_.Remember(delta);
+    for (const auto& [id, status] : refused) {
+      rapport::v1::Rejection* rejection = ack->add_rejections();
+      rejection->set_record_id(id.ToString());
+      rejection->set_code(static_cast<int32_t>(status.code()));
+      rejection->set_message(std::string(status.message()));
+    }
+    for (const crdt::Record& delta : valid) {
+      const bool was_refused = std::any_of(refused.begin(), refused.end(),
+                                           [&](const auto& r) { return r.first == delta.id(); });
+      if (!was_refused) pushed_.Remember(delta);
+    }
   }
   Enqueue(std::move(out));
   return absl::OkStatus();
+}
+
+absl::Status SessionReactor::CheckPush(store::WriteTransaction& txn,
+                                       const crdt::Record& delta) const {
+  const std::optional<auth::Scope>& scope = pass_->scope();
+  if (!scope) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<crdt::Record> stored, txn.Get(delta.id()));
+  crdt::Record before = stored ? *std::move(stored) : crdt::Record();
+  crdt::Record after = stored ? before : crdt::Record(delta.id(), delta.type());
+  after.Join(delta, 0);
+  return scope->CheckPush(before, delta, after);
+}
+
+std::string SessionReactor::DeliveredKey(const crdt::RecordId& id) const {
+  return absl::StrCat("delivered/", client_replica_, "/", AV(id.bytes()));
+}
+
+bool SessionReactor::HeldByClient(const crdt::Record& record) const {
+  absl::StatusOr<std::optional<std::string>> mark = store_.GetAux(DeliveredKey(record.id()));
+  // On a read error, tell the client to purge: purging what it may not hold is harmless.
+  return !mark.ok() || mark->has_value();
+}
+
+absl::Status SessionReactor::MarkDelivered(const std::vector<crdt::RecordId>& ids) {
+  return store_
+      .Write([&](store::WriteTransaction& txn) -> absl::Status {
+        for (const crdt::RecordId& id : ids) RETURN_IF_ERROR(txn.PutAux(DeliveredKey(id), ""));
+        return absl::OkStatus();
+      })
+      .status();
 }
 
 void SessionReactor::Enqueue(ServerMessage message) {
@@ -231,8 +303,23 @@ void SessionReactor::Pump() {
       StartWrite(&current_);
       return;
     }
-    absl::StatusOr<PullBatch> batch = NextPullBatch(store_, from, options_.max_pull_batch_bytes,
-                                                    PullFilter{.in_scope = {}, .pushed = &pushed_});
+    PullFilter filter;
+    filter.pushed = &pushed_;
+    const std::optional<auth::Scope>& scope = pass_->scope();
+    const bool tracked = scope && !pass_->is_admin();  // admins see everything: nothing to revoke
+    if (tracked) {
+      filter.in_scope = [&scope](const crdt::Record& r) { return scope->Contains(r); };
+      // A client at the very start of the feed holds nothing from this server yet.
+      if (from.position > 0) {
+        filter.held_by_client = [this](const crdt::Record& r) { return HeldByClient(r); };
+      }
+    }
+    absl::StatusOr<PullBatch> batch =
+        NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter);
+    if (batch.ok() && tracked && !batch->sent.empty()) {
+      absl::Status marked = MarkDelivered(batch->sent);
+      if (!marked.ok()) batch = marked;
+    }
     absl::MutexLock lock(&mu_);
     pull_generating_ = false;
     if (!batch.ok()) {

@@ -20,6 +20,7 @@
 #include "rapport/v1/sync.grpc.pb.h"
 #include "server/commit_fanout.h"
 #include "server/pushed_records.h"
+#include "server/session_gate.h"
 #include "server/sync_service.h"
 
 namespace rapport::server {
@@ -29,12 +30,15 @@ class SessionReactor final
       public CommitListener {
  public:
   // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
+  // `pass` is the caller admitted by the SessionGate, or why it was not (the session then ends
+  // with that status at once).
   SessionReactor(store::RecordStore& store, const schema::Schema& schema,
-                 SyncServiceOptions options, std::function<void(SessionReactor*)> on_done);
+                 SyncServiceOptions options, absl::StatusOr<SessionGate::Pass> pass,
+                 std::function<void(SessionReactor*)> on_done);
 
-  // Starts the first read. Separate from the constructor so the registry holds the session
-  // before any reaction can run.
-  void Start() { StartRead(&in_); }
+  // Starts the first read (or refuses the session). Separate from the constructor so the
+  // registry holds the session before any reaction can run.
+  void Start();
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -51,12 +55,21 @@ class SessionReactor final
   void Pump();
   void Fail(const absl::Status& status);
   void Enqueue(rapport::v1::ServerMessage message);
+  // The scope checks of one pushed delta against the stored record, inside the push's write.
+  absl::Status CheckPush(store::WriteTransaction& txn, const crdt::Record& delta) const;
+  // Remembers which records this client was sent, so a later pull can tell it to purge the ones
+  // that leave its scope (docs/security.md, "Revocation").
+  absl::Status MarkDelivered(const std::vector<crdt::RecordId>& ids);
+  bool HeldByClient(const crdt::Record& record) const;
+  std::string DeliveredKey(const crdt::RecordId& id) const;
 
   store::RecordStore& store_;
   const schema::Schema& schema_;
   const SyncServiceOptions options_;
   const std::function<void(SessionReactor*)> on_done_;
+  absl::StatusOr<SessionGate::Pass> pass_;
   PushedRecords pushed_;
+  std::string client_replica_;  // from Hello; set before any pull is produced
 
   absl::Status HandlePushDone();
   // Only the read reactions touch these (one read in flight at a time).

@@ -16,8 +16,31 @@
 #endif
 
 namespace rapport::server {
+namespace {
+
+// Whether `listen` ("host:port", "[v6]:port") names a loopback host.
+bool IsLoopback(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions options) {
+  const bool loopback = IsLoopback(options.listen);
+  if (!loopback && options.tls_cert_chain_pem.empty() && !options.allow_plaintext_non_loopback) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve plaintext on non-loopback address ", options.listen,
+        ": configure tls { cert_file key_file }, or allow_plaintext_non_loopback: true behind a "
+        "TLS-terminating proxy"));
+  }
+  if (!loopback && !options.auth.required) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to serve without authentication on non-loopback address ", options.listen));
+  }
   std::unique_ptr<SyncServer> server(new SyncServer());
   if (!options.schema_file.empty()) {
     ASSIGN_OR_RETURN(server->schema_, schema::Schema::LoadFile(options.schema_file));
@@ -31,8 +54,9 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   store_options.schema_hash = server->schema_.Hash();
   ASSIGN_OR_RETURN(server->store_,
                    store::RecordStore::Open(options.data_dir, std::move(store_options)));
+  ASSIGN_OR_RETURN(server->gate_, SessionGate::Create(options.auth, server->schema_));
   server->service_ = std::make_unique<SyncService>(
-      *server->store_, server->schema_,
+      *server->store_, server->schema_, *server->gate_,
       SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes});
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -41,7 +65,18 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
 #endif
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &selected_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (options.tls_cert_chain_pem.empty() != options.tls_private_key_pem.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate chain and a private key");
+  }
+  if (!options.tls_cert_chain_pem.empty()) {
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({options.tls_private_key_pem, options.tls_cert_chain_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+  builder.AddListeningPort(options.listen, credentials, &selected_port);
   builder.RegisterService(server->service_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);

@@ -13,6 +13,8 @@
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
 #include "rapport/sync.h"
+#include "server/server_auth.h"
+#include "server/session_gate.h"
 #include "server/sync_service.h"
 
 namespace grpc {
@@ -39,8 +41,20 @@ struct ServerOptions {
   std::string data_dir = "./rapport-data";
   std::string schema_file;  // empty: the built-in customer schema
   UpstreamOptions upstream;
+  // Where rapportd's auth keys come from (server_auth.h PrepareAuth; SyncServer ignores it).
+  AuthFiles auth_files;
   // Prometheus /metrics over HTTP on this host:port; empty: off.
   std::string metrics_listen;
+  // Bearer tokens and scopes (docs/security.md). The default asks for tokens but holds no key:
+  // SyncServer::Start then refuses, so every server is configured explicitly (rapportd's
+  // embedded default makes a key in its data directory).
+  AuthOptions auth;
+  // TLS: this server's PEM certificate chain and private key; both empty means plaintext, which
+  // Start refuses on a non-loopback address unless allow_plaintext_non_loopback (a deployment
+  // behind a TLS-terminating proxy).
+  std::string tls_cert_chain_pem;
+  std::string tls_private_key_pem;
+  bool allow_plaintext_non_loopback = false;
   size_t max_pull_batch_bytes = 1 << 20;
   // Explicit limits (Debian's gRPC 1.51 predates several DoS fixes; docs/protocol.md).
   int max_receive_message_bytes = 4 << 20;
@@ -78,6 +92,7 @@ class SyncServer {
 
   schema::Schema schema_ = schema::Schema::DefaultCustomer();
   std::unique_ptr<store::RecordStore> store_;  // outlives everything below (declared first)
+  std::unique_ptr<SessionGate> gate_;
   std::unique_ptr<SyncService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<sync_internal::SessionLoop> upstream_;

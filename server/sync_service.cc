@@ -7,16 +7,17 @@
 
 namespace rapport::server {
 
-SyncService::SyncService(store::RecordStore& store, const schema::Schema& schema,
+SyncService::SyncService(store::RecordStore& store, const schema::Schema& schema, SessionGate& gate,
                          SyncServiceOptions options)
-    : store_(store), schema_(schema), options_(options), fanout_(store) {}
+    : store_(store), schema_(schema), gate_(gate), options_(options), fanout_(store) {}
 
 SyncService::~SyncService() = default;
 
 grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>*
 SyncService::Session(grpc::CallbackServerContext* context) {
-  auto session =
-      std::make_shared<SessionReactor>(store_, schema_, options_, [this](SessionReactor* done) {
+  auto session = std::make_shared<SessionReactor>(
+      store_, schema_, options_, gate_.Admit(*context, /*counted=*/true),
+      [this](SessionReactor* done) {
         // Dropped here (or later, by the fan-out thread, if it is notifying this session).
         std::shared_ptr<CommitListener> last = fanout_.Remove(done);
       });

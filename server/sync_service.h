@@ -13,6 +13,7 @@
 #include "core/store/record_store.h"
 #include "rapport/v1/sync.grpc.pb.h"
 #include "server/commit_fanout.h"
+#include "server/session_gate.h"
 
 namespace rapport::server {
 
@@ -26,7 +27,9 @@ struct SyncServiceOptions {
 
 class SyncService final : public rapport::v1::Sync::CallbackService {
  public:
-  SyncService(store::RecordStore& store, const schema::Schema& schema, SyncServiceOptions options);
+  // `gate` admits each session (see SessionGate); it must outlive the service.
+  SyncService(store::RecordStore& store, const schema::Schema& schema, SessionGate& gate,
+              SyncServiceOptions options);
   ~SyncService() override;
 
   grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>* Session(
@@ -38,6 +41,7 @@ class SyncService final : public rapport::v1::Sync::CallbackService {
  private:
   store::RecordStore& store_;
   const schema::Schema& schema_;
+  SessionGate& gate_;
   const SyncServiceOptions options_;
   CommitFanout fanout_;  // holds every open session
 };

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "core/auth/token_issuer.h"
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
@@ -75,6 +76,19 @@ class InteropTest : public ::testing::Test {
     options.listen = "127.0.0.1:0";
     options.data_dir = tmp_.Sub("server");
     options.max_pull_batch_bytes = 200;  // several Pull batches for a few records
+    // Real tokens: the Python client must carry one in its metadata like any other client.
+    const auth::SigningKey key{.algorithm = auth::SigningKey::Algorithm::kHs256,
+                               .hs256_secret = std::string(32, 'k'),
+                               .rs256_private_key_pem = ""};
+    options.auth.verifier.hs256_secret = key.hs256_secret;
+    options.auth.verifier.issuer = "interop-test";
+    options.auth.verifier.audience = "rapport";
+    auto token = auth::IssueToken(
+        key, auth::Claims{.subject = "interop", .role = auth::Role::kAdmin, .territories = {},
+                          .branches = {}, .expires_at = absl::ToUnixSeconds(absl::Now()) + 3600,
+                          .issuer = "interop-test", .audience = "rapport"});
+    ASSERT_TRUE(token.ok()) << token.status();
+    token_ = *token;
     auto server = server::SyncServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -87,7 +101,9 @@ class InteropTest : public ::testing::Test {
       ASSERT_TRUE(change.ok()) << change.status();
       seeded_ids_.push_back(change->created.at(0));
     }
-    auto summary = SyncOnce(**replica, server_->address());
+    SyncOptions sync;
+    sync.token = token_;
+    auto summary = SyncOnce(**replica, server_->address(), sync);
     ASSERT_TRUE(summary.ok()) << summary.status();
     ASSERT_EQ(summary->pushed, seeded_ids_.size());
   }
@@ -133,6 +149,7 @@ class InteropTest : public ::testing::Test {
   }
 
   testing::TempDir tmp_;
+  std::string token_;
   std::unique_ptr<server::SyncServer> server_;
   std::vector<std::string> seeded_ids_;
 };
@@ -142,17 +159,16 @@ TEST_F(InteropTest, PythonClientFromDebianProtocPullsEveryRecord) {
       << "grpc_python_plugin not found at configure time (" << RAPPORT_GRPC_PYTHON_PLUGIN
       << "): install the Debian package protobuf-compiler-grpc and re-run cmake";
   google::protobuf::Struct output;
-  // The token is not checked yet (no auth in this version); it proves metadata passes through.
   ASSERT_NO_FATAL_FAILURE(
       PullWithPython({"--generator", "protoc", "--protoc", RAPPORT_PROTOC, "--grpc-python-plugin",
-                      RAPPORT_GRPC_PYTHON_PLUGIN, "--token", "interop-test-token"},
+                      RAPPORT_GRPC_PYTHON_PLUGIN, "--token", token_},
                      &output));
   ExpectExactlyTheSeededRecords(output);
 }
 
 TEST_F(InteropTest, PythonClientFromGrpcToolsPullsEveryRecord) {
   google::protobuf::Struct output;
-  ASSERT_NO_FATAL_FAILURE(PullWithPython({"--generator", "grpc_tools"}, &output));
+  ASSERT_NO_FATAL_FAILURE(PullWithPython({"--generator", "grpc_tools", "--token", token_}, &output));
   ExpectExactlyTheSeededRecords(output);
 }
 

@@ -156,7 +156,7 @@ TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   auto stream = stub->Session(&context);
   rapport::v1::ClientMessage hello;
-  hello.mutable_hello()->set_replica_id("raw");
+  hello.mutable_hello()->set_replica_id("00000000000000aa");
   hello.mutable_hello()->set_protocol_version(1);
   ASSERT_TRUE(stream->Write(hello));
   ASSERT_TRUE(stream->Write(push));

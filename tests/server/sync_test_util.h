@@ -54,6 +54,7 @@ class SyncTest : public ::testing::Test {
   server::ServerOptions server_options_ = [] {
     server::ServerOptions o;
     o.max_pull_batch_bytes = 200;  // several Pull batches even for small tests
+    o.auth.required = false;       // these tests are about sync; tests/server/auth_* about auth
     return o;
   }();
   std::unique_ptr<server::SyncServer> server_;

@@ -28,6 +28,7 @@ class TiersTest : public testing::SyncTest {
                                "\" }\nmax_pull_batch_bytes: 300\n";
     EXPECT_TRUE(server::ApplyConfigText(config, "test", &options).ok());
     options.data_dir = tmp_.Sub(name);
+    options.auth.required = false;
     auto branch = server::SyncServer::Start(options);
     EXPECT_TRUE(branch.ok()) << branch.status();
     return branch.ok() ? *std::move(branch) : nullptr;
@@ -143,6 +144,7 @@ TEST_F(TiersTest, ConfigWithoutUpstreamAddressIsRefused) {
   status = server::ApplyConfigText("listen: 7420", "t.conf", &options);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("t.conf: line 1"), std::string::npos) << status;
+  options.auth.required = false;
   options.upstream.address = "127.0.0.1:1";
   options.upstream.schedule = "hourly";
   options.data_dir = tmp_.Sub("bad-schedule");
