@@ -1,4 +1,4 @@
-// Replica reads: Get (record views), Query (index scans) and ListConflicts.
+// Replica reads: Get (record views), Query (index scans), ListConflicts, ForEachRecord and Info.
 #include <limits>
 #include <utility>
 
@@ -8,6 +8,7 @@
 #include "core/schema/index_key.h"
 #include "core/schema/validation.h"
 #include "core/status_macros.h"
+#include "core/store/store_layout.h"
 #include "rapport/replica.h"
 
 namespace rapport {
@@ -173,6 +174,35 @@ absl::StatusOr<std::vector<std::string>> Replica::ListConflicts(size_t limit) co
         return ids.size() < limit;
       }));
   return ids;
+}
+
+absl::Status Replica::ForEachRecord(const std::function<bool(const RecordView&)>& visit) const {
+  return impl_->store->ChangesSince(0, std::numeric_limits<size_t>::max(),
+                                    [&](const crdt::Record& record, uint64_t) {
+                                      return visit(ViewOfRecord(record, impl_->schema));
+                                    });
+}
+
+absl::StatusOr<StoreInfo> Replica::Info() const {
+  ASSIGN_OR_RETURN(store::StoreStats stats, impl_->store->Stats());
+  ASSIGN_OR_RETURN(auto peers, impl_->store->Peers(""));
+  StoreInfo info;
+  info.path = impl_->store->dir();
+  info.replica_id = replica_id();
+  info.format_version = store::layout::kFormatVersion;
+  info.schema_name = impl_->schema.name();
+  info.schema_version = impl_->schema.version();
+  info.schema_hash = impl_->schema.Hash();
+  info.last_seq = stats.last_seq;
+  info.records = stats.records;
+  info.postings = stats.postings;
+  info.map_bytes = stats.map_bytes;
+  info.used_bytes = stats.used_bytes;
+  for (const auto& [id, checkpoint] : peers) {
+    info.peers.push_back({id, checkpoint.pull.base, checkpoint.pull.position, checkpoint.push.base,
+                          checkpoint.push.position});
+  }
+  return info;
 }
 
 }  // namespace rapport

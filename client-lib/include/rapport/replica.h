@@ -22,6 +22,27 @@
 
 namespace rapport {
 
+// What a store holds and how it is identified, for operators (`rapport stats`, `rapport inspect`).
+struct StoreInfo {
+  struct Peer {
+    std::string id;
+    uint64_t pull_base = 0, pull_position = 0;  // in the peer's seqs: what we have applied
+    uint64_t push_base = 0, push_position = 0;  // in our seqs: what the peer acknowledged
+  };
+  std::string path;
+  std::string replica_id;  // 16 hex digits
+  uint64_t format_version = 0;
+  std::string schema_name;
+  uint32_t schema_version = 0;
+  std::string schema_hash;  // of the schema this replica was opened with (kept in the store's meta)
+  uint64_t last_seq = 0;
+  uint64_t records = 0;
+  uint64_t postings = 0;    // index entries
+  uint64_t map_bytes = 0;   // current LMDB map size
+  uint64_t used_bytes = 0;  // pages in use in data.mdb
+  std::vector<Peer> peers;
+};
+
 struct OpenOptions {
   // The schema in protobuf text format, or the path of a file holding it; both empty means the
   // built-in customer schema. Text wins if both are set.
@@ -67,6 +88,14 @@ class Replica {
   int Observe(std::function<void(const std::vector<std::string>& changed_ids)> observer);
   // After Unobserve returns the observer is not called again.
   void Unobserve(int handle);
+
+  // Calls `visit` with every record of the store (deleted and erased ones included), in change
+  // order, until it returns false. O(records); each record is read in its own short read, so a
+  // long scan never pins the store.
+  absl::Status ForEachRecord(const std::function<bool(const RecordView&)>& visit) const;
+
+  // Identity (replica id, format version, schema hash) and size of the store.
+  absl::StatusOr<StoreInfo> Info() const;
 
   // Ids of up to `limit` records with an open conflict anywhere, in change order. O(records):
   // scans the whole store.

@@ -66,6 +66,7 @@ struct SyncSummary {
   size_t pulled_changed = 0;  // local records those deltas changed (echoes change nothing)
   size_t rejected = 0;
   std::vector<SyncRejection> rejections;
+  size_t purged = 0;  // local records removed because they left this device's scope
   size_t bytes = 0;  // serialized message bytes sent plus received
 };
 

@@ -305,9 +305,12 @@ absl::Status SyncSession::MaybeCompleteRound() {
                               return txn.SetPeer(peer, cp);
                             })
                             .status();
-  absl::MutexLock lock(&mu_);
-  round_open_ = false;
-  return stored;
+  {
+    absl::MutexLock lock(&mu_);
+    round_open_ = false;
+  }
+  RETURN_IF_ERROR(stored);
+  return PurgeDeferredRevocations();
 }
 
 void SyncSession::ReadLoop() {
@@ -416,9 +419,29 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
   }
   const std::string peer = this->peer();
   if (peer.empty()) return absl::DataLossError("server sent data before Welcome");
+  std::vector<crdt::RecordId> revoked;
+  if (pull != nullptr) {
+    for (const std::string& bytes : pull->revocations()) {
+      ASSIGN_OR_RETURN(crdt::RecordId id, crdt::RecordId::FromBytes(bytes));
+      revoked.push_back(id);
+    }
+  }
+  std::vector<crdt::RecordId> deferred;
   ASSIGN_OR_RETURN(store::ChangeSet changes, store_.Write([&](store::WriteTransaction& txn) {
+    deferred.clear();  // the write may be rerun after a map resize
     for (const crdt::Record& delta : deltas) RETURN_IF_ERROR(txn.ApplyRemote(delta));
     ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
+    // A record that left our scope is purged, unless it holds local changes the server has not
+    // acknowledged yet: those are pushed first (and quarantined if refused), then it goes.
+    for (const crdt::RecordId& id : revoked) {
+      ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
+      if (!held) continue;
+      if (held->MaxSeq() > cp.push.position) {
+        deferred.push_back(id);
+        continue;
+      }
+      RETURN_IF_ERROR(txn.Purge(id));
+    }
     const store::PeerCheckpoint before = cp;
     if (checkpoint.position >= cp.pull.position) cp.pull = checkpoint;
     // If the server had every local change before this write, what it adds came from the
@@ -433,8 +456,40 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
     absl::MutexLock lock(&mu_);
     summary_.pulled += deltas.size();
     summary_.pulled_changed += changes.changed.size();
+    summary_.purged += changes.purged.size();
+    revoked_pending_.insert(revoked_pending_.end(), deferred.begin(), deferred.end());
   }
   if (pull != nullptr) ReportProgress();
+  return absl::OkStatus();
+}
+
+absl::Status SyncSession::PurgeDeferredRevocations() {
+  std::vector<crdt::RecordId> pending;
+  std::string peer;
+  {
+    absl::MutexLock lock(&mu_);
+    pending.swap(revoked_pending_);
+    peer = peer_;
+  }
+  if (pending.empty()) return absl::OkStatus();
+  std::vector<crdt::RecordId> still;
+  ASSIGN_OR_RETURN(store::ChangeSet changes, store_.Write([&](store::WriteTransaction& txn) {
+    still.clear();
+    ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
+    for (const crdt::RecordId& id : pending) {
+      ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
+      if (!held) continue;
+      if (held->MaxSeq() > cp.push.position) {
+        still.push_back(id);  // edited again meanwhile: after the next round
+        continue;
+      }
+      RETURN_IF_ERROR(txn.Purge(id));
+    }
+    return absl::OkStatus();
+  }));
+  absl::MutexLock lock(&mu_);
+  summary_.purged += changes.purged.size();
+  revoked_pending_.insert(revoked_pending_.end(), still.begin(), still.end());
   return absl::OkStatus();
 }
 

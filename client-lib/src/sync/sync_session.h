@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -56,6 +57,8 @@ class SyncSession {
   bool Send(const rapport::v1::ClientMessage& message);
   void SetState(SyncState state, const std::string& message = "");
   void ReportProgress() ABSL_LOCKS_EXCLUDED(mu_);
+  // Purges the revoked records that were waiting for their local changes to be acknowledged.
+  absl::Status PurgeDeferredRevocations() ABSL_LOCKS_EXCLUDED(mu_);
   // Stores the push checkpoint of a round whose batches are all sent and acknowledged.
   absl::Status MaybeCompleteRound() ABSL_LOCKS_EXCLUDED(mu_);
   void Abort(absl::Status error) ABSL_LOCKS_EXCLUDED(mu_);
@@ -94,6 +97,7 @@ class SyncSession {
   };
   std::deque<InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
   size_t acknowledged_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<crdt::RecordId> revoked_pending_ ABSL_GUARDED_BY(mu_);
   bool round_open_ ABSL_GUARDED_BY(mu_) = false;     // a push round is not yet checkpointed
   bool round_scanned_ ABSL_GUARDED_BY(mu_) = false;  // the open round has sent its last batch
   uint64_t round_end_ ABSL_GUARDED_BY(mu_) = 0;      // last seq the open round scanned
