@@ -37,7 +37,7 @@ SessionReactor::SessionReactor(store::RecordStore& store, const schema::Schema& 
 
 void SessionReactor::Start() {
   if (pass_.ok()) {
-    StartRead(&in_);
+    StartRead(&in_bytes_);
     return;
   }
   {
@@ -56,12 +56,22 @@ void SessionReactor::OnReadDone(bool ok) {
     Pump();
     return;
   }
-  absl::Status status = Handle(in_);
+  ++messages_read_;
+  in_.Clear();
+  const grpc::Status parsed =
+      grpc::SerializationTraits<ClientMessage>::Deserialize(&in_bytes_, &in_);
+  absl::Status status =
+      parsed.ok()
+          ? Handle(in_)
+          : absl::InvalidArgumentError(absl::StrCat(
+                "message ", messages_read_, " of the session is not a rapport.v1.ClientMessage (",
+                parsed.error_message(), ")"));
   if (!status.ok()) {
     Fail(status);
     return;
   }
-  StartRead(&in_);  // before Pump: a Finish there may overtake a read in flight, not follow it
+  StartRead(
+      &in_bytes_);  // before Pump: a Finish there may overtake a read in flight, not follow it
   Pump();
 }
 
@@ -276,7 +286,9 @@ void SessionReactor::Pump() {
       absl::MutexLock lock(&mu_);
       if (finished_ || writing_) return;
       if (!queue_.empty()) {
-        current_ = std::move(queue_.front());
+        bool own_buffer = false;
+        current_.Clear();
+        grpc::SerializationTraits<ServerMessage>::Serialize(queue_.front(), &current_, &own_buffer);
         queue_.pop_front();
         writing_ = true;
         next = Next::kWrite;

@@ -25,9 +25,11 @@
 
 namespace rapport::server {
 
-class SessionReactor final
-    : public grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>,
-      public CommitListener {
+// Raw bytes on the wire (the service's Session method is marked raw): a message that does not
+// parse as a ClientMessage is an INVALID_ARGUMENT this reactor can see, where the typed API
+// would report it like a half-close.
+class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                             public CommitListener {
  public:
   // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
   // `pass` is the caller admitted by the SessionGate, or why it was not (the session then ends
@@ -73,11 +75,13 @@ class SessionReactor final
 
   absl::Status HandlePushDone();
   // Only the read reactions touch these (one read in flight at a time).
+  grpc::ByteBuffer in_bytes_;
   rapport::v1::ClientMessage in_;
+  uint64_t messages_read_ = 0;
   bool hello_seen_ = false;
 
   absl::Mutex mu_;
-  rapport::v1::ServerMessage current_;  // the write in flight; written only while !writing_
+  grpc::ByteBuffer current_;  // the write in flight; written only while !writing_
   std::deque<rapport::v1::ServerMessage> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;

@@ -13,8 +13,8 @@ SyncService::SyncService(store::RecordStore& store, const schema::Schema& schema
 
 SyncService::~SyncService() = default;
 
-grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>*
-SyncService::Session(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Session(
+    grpc::CallbackServerContext* context) {
   auto session = std::make_shared<SessionReactor>(
       store_, schema_, options_, gate_.Admit(*context, /*counted=*/true),
       [this](SessionReactor* done) {

@@ -25,14 +25,17 @@ struct SyncServiceOptions {
   size_t max_pull_batch_bytes = 1 << 20;
 };
 
-class SyncService final : public rapport::v1::Sync::CallbackService {
+// The Session method is raw (bytes in, bytes out) so SessionReactor parses each message itself
+// and can refuse one that does not parse; the service keeps its name for reflection.
+class SyncService final
+    : public rapport::v1::Sync::WithRawCallbackMethod_Session<rapport::v1::Sync::Service> {
  public:
   // `gate` admits each session (see SessionGate); it must outlive the service.
   SyncService(store::RecordStore& store, const schema::Schema& schema, SessionGate& gate,
               SyncServiceOptions options);
   ~SyncService() override;
 
-  grpc::ServerBidiReactor<rapport::v1::ClientMessage, rapport::v1::ServerMessage>* Session(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Session(
       grpc::CallbackServerContext* context) override;
 
   // Sessions currently open.
