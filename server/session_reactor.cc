@@ -26,12 +26,16 @@ std::string ReplicaHex(crdt::ReplicaId id) { return absl::StrCat(absl::Hex(id, a
 
 }  // namespace
 
-SessionReactor::SessionReactor(store::RecordStore& store, const schema::Schema& schema,
-                               SyncServiceOptions options, absl::StatusOr<SessionGate::Pass> pass,
+SessionReactor::SessionReactor(const SessionEnv& env, absl::StatusOr<SessionGate::Pass> pass,
+                               std::string peer_address,
                                std::function<void(SessionReactor*)> on_done)
-    : store_(store),
-      schema_(schema),
-      options_(options),
+    : store_(env.store),
+      schema_(env.schema),
+      options_(env.options),
+      peers_(env.peers),
+      metrics_(env.metrics),
+      log_(env.log),
+      peer_address_(std::move(peer_address)),
       on_done_(std::move(on_done)),
       pass_(std::move(pass)) {}
 
@@ -57,6 +61,8 @@ void SessionReactor::OnReadDone(bool ok) {
     return;
   }
   ++messages_read_;
+  bytes_in_ += in_bytes_.Length();
+  metrics_.AddBytesReceived(in_bytes_.Length());
   in_.Clear();
   const grpc::Status parsed =
       grpc::SerializationTraits<ClientMessage>::Deserialize(&in_bytes_, &in_);
@@ -93,6 +99,24 @@ void SessionReactor::OnWriteDone(bool ok) {
 // run again. The registry's reference is released here, so the session is destroyed once the
 // fan-out thread (which may hold another reference) lets go of it.
 void SessionReactor::OnDone() {
+  if (counted_) {
+    metrics_.SessionEnded();
+    absl::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      status = end_status_;
+    }
+    log_.SessionEnded({.peer = peer_address_,
+                       .replica = client_replica_,
+                       .scope = pass_->who(),
+                       .pushed = pushed_records_,
+                       .pulled = pulled_records_,
+                       .rejected = rejected_records_,
+                       .bytes_in = bytes_in_,
+                       .bytes_out = bytes_out_,
+                       .duration = absl::Now() - started_,
+                       .status = status});
+  }
   // A copy: the call may destroy this session, and with it on_done_.
   const std::function<void(SessionReactor*)> done = on_done_;
   done(this);
@@ -170,6 +194,9 @@ absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
   pull_from_ = from;
   live_ = hello.live();
   hold_caught_up_ = hello.announces_push_done();
+  counted_ = true;
+  metrics_.SessionStarted();
+  log_.SessionStarted({.peer = peer_address_, .replica = client_replica_, .scope = pass_->who()});
   return absl::OkStatus();
 }
 
@@ -187,6 +214,8 @@ absl::Status SessionReactor::HandlePushDone() {
 // Validates every delta; stores the valid ones in one write and rejects the others.
 absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
   if (!hello_seen_) return absl::FailedPreconditionError("Push before Hello");
+  metrics_.AddPushBatches(1);
+  pushed_records_ += push.deltas_size();
   ServerMessage out;
   rapport::v1::PushAck* ack = out.mutable_push_ack();
   ack->set_batch_id(push.batch_id());
@@ -212,20 +241,30 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
     // Scope checks read the stored record, so they run inside the write that applies the
     // delta: nothing can change the record between the check and the join.
     std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
-    RETURN_IF_ERROR(store_
-                        .Write([&](store::WriteTransaction& txn) -> absl::Status {
-                          refused.clear();  // the write may be rerun after a map resize
-                          for (const crdt::Record& delta : valid) {
-                            absl::Status allowed = CheckPush(txn, delta);
-                            if (!allowed.ok()) {
-                              refused.emplace_back(delta.id(), std::move(allowed));
-                              continue;
-                            }
-                            RETURN_IF_ERROR(txn.ApplyRemote(delta));
-                          }
-                          return absl::OkStatus();
-                        })
-                        .status());
+    uint64_t conflicts_created = 0;
+    RETURN_IF_ERROR(
+        store_
+            .Write([&](store::WriteTransaction& txn) -> absl::Status {
+              refused.clear();  // the write may be rerun after a map resize
+              conflicts_created = 0;
+              for (const crdt::Record& delta : valid) {
+                absl::Status allowed = CheckPush(txn, delta);
+                if (!allowed.ok()) {
+                  refused.emplace_back(delta.id(), std::move(allowed));
+                  continue;
+                }
+                ASSIGN_OR_RETURN(std::optional<crdt::Record> before, txn.Get(delta.id()));
+                RETURN_IF_ERROR(txn.ApplyRemote(delta));
+                ASSIGN_OR_RETURN(std::optional<crdt::Record> after, txn.Get(delta.id()));
+                if (after && after->HasConflicts() && !(before && before->HasConflicts())) {
+                  ++conflicts_created;
+                }
+              }
+              return absl::OkStatus();
+            })
+            .status());
+    metrics_.AddDeltasApplied(valid.size() - refused.size());
+    metrics_.AddConflictsCreated(conflicts_created);
     for (const auto& [id, status] : refused) {
       rapport::v1::Rejection* rejection = ack->add_rejections();
       rejection->set_record_id(id.ToString());
@@ -238,6 +277,8 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
       if (!was_refused) pushed_.Remember(delta);
     }
   }
+  rejected_records_ += ack->rejections_size();
+  metrics_.AddRejections(ack->rejections_size());
   Enqueue(std::move(out));
   return absl::OkStatus();
 }
@@ -290,6 +331,8 @@ void SessionReactor::Pump() {
         current_.Clear();
         grpc::SerializationTraits<ServerMessage>::Serialize(queue_.front(), &current_, &own_buffer);
         queue_.pop_front();
+        bytes_out_ += current_.Length();
+        metrics_.AddBytesSent(current_.Length());
         writing_ = true;
         next = Next::kWrite;
       } else if (pending_finish_) {
@@ -308,6 +351,11 @@ void SessionReactor::Pump() {
       }
     }
     if (next == Next::kFinish) {
+      {
+        absl::MutexLock lock(&mu_);
+        end_status_ = absl::Status(static_cast<absl::StatusCode>(finish.error_code()),
+                                   finish.error_message());
+      }
       Finish(finish);
       return;
     }
@@ -351,6 +399,11 @@ void SessionReactor::Pump() {
       // A commit we were told about while scanning may have landed after the scan passed:
       // keep pulling rather than wait for the next commit.
       pull_active_ = live_ && committed_ > pull_from_.position;
+      peers_.Seen(client_replica_, pass_->scope() ? pass_->scope()->claims().subject : "",
+                  pull_from_.position);
+    } else {
+      metrics_.AddPullBatches(1);
+      pulled_records_ += batch->records;
     }
     queue_.push_back(std::move(batch->message));
   }

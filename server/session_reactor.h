@@ -6,6 +6,7 @@
 // OnCommitted on its own; all shared state is under mu_. No LMDB transaction spans a reaction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
 #include "grpcpp/grpcpp.h"
@@ -34,9 +36,8 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
   // `pass` is the caller admitted by the SessionGate, or why it was not (the session then ends
   // with that status at once).
-  SessionReactor(store::RecordStore& store, const schema::Schema& schema,
-                 SyncServiceOptions options, absl::StatusOr<SessionGate::Pass> pass,
-                 std::function<void(SessionReactor*)> on_done);
+  SessionReactor(const SessionEnv& env, absl::StatusOr<SessionGate::Pass> pass,
+                 std::string peer_address, std::function<void(SessionReactor*)> on_done);
 
   // Starts the first read (or refuses the session). Separate from the constructor so the
   // registry holds the session before any reaction can run.
@@ -68,6 +69,16 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   store::RecordStore& store_;
   const schema::Schema& schema_;
   const SyncServiceOptions options_;
+  PeerTable& peers_;
+  SyncMetrics& metrics_;
+  const SessionLog& log_;
+  const std::string peer_address_;
+  const absl::Time started_ = absl::Now();
+  bool counted_ = false;  // SessionStarted was reported (Hello accepted)
+  // Session totals for the end-of-session log line; only the reactions that own them touch them.
+  std::atomic<uint64_t> pushed_records_{0}, pulled_records_{0}, rejected_records_{0};
+  std::atomic<uint64_t> bytes_in_{0}, bytes_out_{0};
+  absl::Status end_status_ ABSL_GUARDED_BY(mu_);
   const std::function<void(SessionReactor*)> on_done_;
   absl::StatusOr<SessionGate::Pass> pass_;
   PushedRecords pushed_;

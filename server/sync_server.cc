@@ -56,8 +56,16 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
                    store::RecordStore::Open(options.data_dir, std::move(store_options)));
   ASSIGN_OR_RETURN(server->gate_, SessionGate::Create(options.auth, server->schema_));
   server->service_ = std::make_unique<SyncService>(
-      *server->store_, server->schema_, *server->gate_,
-      SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes});
+      SessionEnv{
+          .store = *server->store_,
+          .schema = server->schema_,
+          .options = SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes},
+          .peers = server->peers_,
+          .metrics = server->metrics_,
+          .log = server->log_},
+      *server->gate_);
+  server->admin_ = std::make_unique<AdminService>(*server->store_, *server->gate_, server->peers_,
+                                                  *server->service_);
 
   grpc::EnableDefaultHealthCheckService(true);
 #ifdef RAPPORT_HAVE_GRPC_REFLECTION
@@ -78,6 +86,7 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   }
   builder.AddListeningPort(options.listen, credentials, &selected_port);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->admin_.get());
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 << 10);
@@ -95,6 +104,9 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   const size_t colon = options.listen.rfind(':');
   server->address_ = absl::StrCat(options.listen.substr(0, colon == std::string::npos ? 0 : colon),
                                   ":", selected_port);
+  if (!options.metrics_listen.empty()) {
+    RETURN_IF_ERROR(server->StartMetrics(options.metrics_listen));
+  }
   if (schedule) {
     // A branch is a client of head office with its whole store as scope.
     SyncOptions upstream;
@@ -107,6 +119,29 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   return server;
 }
 
+absl::Status SyncServer::StartMetrics(const std::string& address) {
+  store::RecordStore& store = *store_;
+  RETURN_IF_ERROR(metrics_.SetPeerStats([this, &store] {
+    std::vector<PeerStats> out;
+    const uint64_t head = store.last_seq();
+    for (const ClientPeer& peer : peers_.Snapshot()) {
+      out.push_back(
+          {.peer = peer.replica,
+           .checkpoint_lag = head > peer.pull_checkpoint ? head - peer.pull_checkpoint : 0,
+           .last_seen_unix_seconds = absl::ToDoubleSeconds(peer.last_seen - absl::UnixEpoch())});
+    }
+    return out;
+  }));
+  RETURN_IF_ERROR(metrics_.SetStoreStats([&store] {
+    absl::StatusOr<store::StoreStats> stats = store.Stats();
+    return stats.ok() ? StoreStats{.size_bytes = stats->used_bytes, .records = stats->records}
+                      : StoreStats{};
+  }));
+  ASSIGN_OR_RETURN(metrics_http_, MetricsHttpServer::Start(
+                                      address, [this] { return metrics_.RenderPrometheus(); }));
+  return absl::OkStatus();
+}
+
 SyncServer::~SyncServer() { Shutdown(0); }
 
 absl::StatusOr<SyncSummary> SyncServer::SyncUpstreamNow() {
@@ -117,6 +152,7 @@ absl::StatusOr<SyncSummary> SyncServer::SyncUpstreamNow() {
 }
 
 void SyncServer::Shutdown(int grace_ms) {
+  if (metrics_http_ != nullptr) metrics_http_->Stop();
   if (upstream_ != nullptr) upstream_->Stop();
   if (server_ == nullptr) return;
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));

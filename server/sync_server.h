@@ -13,6 +13,11 @@
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
 #include "rapport/sync.h"
+#include "server/admin_service.h"
+#include "server/metrics/metrics_http_server.h"
+#include "server/metrics/session_log.h"
+#include "server/metrics/sync_metrics.h"
+#include "server/peer_table.h"
 #include "server/server_auth.h"
 #include "server/session_gate.h"
 #include "server/sync_service.h"
@@ -84,18 +89,28 @@ class SyncServer {
   // Stops accepting calls, cancels the calls still running after `grace_ms` and waits for them
   // to end. The store stays open until destruction.
   void Shutdown(int grace_ms = 2000);
+  // The metrics HTTP endpoint's port (0 if off), and the counters.
+  int metrics_port() const { return metrics_http_ ? metrics_http_->port() : 0; }
+  const SyncMetrics& metrics() const { return metrics_; }
+
   // Blocks until Shutdown has been called (from another thread) and has finished.
   void Wait();
 
  private:
   SyncServer() = default;
+  absl::Status StartMetrics(const std::string& address);
 
   schema::Schema schema_ = schema::Schema::DefaultCustomer();
   std::unique_ptr<store::RecordStore> store_;  // outlives everything below (declared first)
   std::unique_ptr<SessionGate> gate_;
+  SyncMetrics metrics_;
+  SessionLog log_;
+  PeerTable peers_;
   std::unique_ptr<SyncService> service_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<sync_internal::SessionLoop> upstream_;
+  std::unique_ptr<MetricsHttpServer> metrics_http_;  // first to stop: it reads the others
   int port_ = 0;
   std::string address_;
 };

@@ -7,17 +7,15 @@
 
 namespace rapport::server {
 
-SyncService::SyncService(store::RecordStore& store, const schema::Schema& schema, SessionGate& gate,
-                         SyncServiceOptions options)
-    : store_(store), schema_(schema), gate_(gate), options_(options), fanout_(store) {}
+SyncService::SyncService(SessionEnv env, SessionGate& gate)
+    : env_(env), gate_(gate), fanout_(env.store) {}
 
 SyncService::~SyncService() = default;
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Session(
     grpc::CallbackServerContext* context) {
   auto session = std::make_shared<SessionReactor>(
-      store_, schema_, options_, gate_.Admit(*context, /*counted=*/true),
-      [this](SessionReactor* done) {
+      env_, gate_.Admit(*context, /*counted=*/true), context->peer(), [this](SessionReactor* done) {
         // Dropped here (or later, by the fan-out thread, if it is notifying this session).
         std::shared_ptr<CommitListener> last = fanout_.Remove(done);
       });

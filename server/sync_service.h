@@ -13,6 +13,9 @@
 #include "core/store/record_store.h"
 #include "rapport/v1/sync.grpc.pb.h"
 #include "server/commit_fanout.h"
+#include "server/metrics/session_log.h"
+#include "server/metrics/sync_metrics.h"
+#include "server/peer_table.h"
 #include "server/session_gate.h"
 
 namespace rapport::server {
@@ -25,14 +28,23 @@ struct SyncServiceOptions {
   size_t max_pull_batch_bytes = 1 << 20;
 };
 
+// What every session of one server shares. All members outlive the sessions.
+struct SessionEnv {
+  store::RecordStore& store;
+  const schema::Schema& schema;
+  SyncServiceOptions options;
+  PeerTable& peers;
+  SyncMetrics& metrics;
+  const SessionLog& log;
+};
+
 // The Session method is raw (bytes in, bytes out) so SessionReactor parses each message itself
 // and can refuse one that does not parse; the service keeps its name for reflection.
 class SyncService final
     : public rapport::v1::Sync::WithRawCallbackMethod_Session<rapport::v1::Sync::Service> {
  public:
-  // `gate` admits each session (see SessionGate); it must outlive the service.
-  SyncService(store::RecordStore& store, const schema::Schema& schema, SessionGate& gate,
-              SyncServiceOptions options);
+  // `gate` admits each session (see SessionGate); it and `env` must outlive the service.
+  SyncService(SessionEnv env, SessionGate& gate);
   ~SyncService() override;
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Session(
@@ -42,10 +54,8 @@ class SyncService final
   size_t open_sessions() const { return fanout_.size(); }
 
  private:
-  store::RecordStore& store_;
-  const schema::Schema& schema_;
+  SessionEnv env_;
   SessionGate& gate_;
-  const SyncServiceOptions options_;
   CommitFanout fanout_;  // holds every open session
 };
 
