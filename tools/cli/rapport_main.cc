@@ -11,9 +11,12 @@
 #include "tools/cli/import_command.h"
 #include "tools/cli/report_command.h"
 #include "tools/cli/stats_command.h"
+#include "tools/cli/sync_command.h"
+#include "tools/cli/token_command.h"
 
 int main(int argc, char** argv) {
-  CLI::App app("rapport: import, export, edit, inspect and report on a Rapport customer store");
+  CLI::App app(
+      "rapport: import, export, edit, inspect, sync and report on a Rapport customer store");
   app.require_subcommand(1);
   int exit_code = rapport::cli::kExitOk;
   rapport::cli::AddImportCommand(app, &exit_code);
@@ -25,6 +28,8 @@ int main(int argc, char** argv) {
   rapport::cli::AddStatsCommand(app, &exit_code);
   rapport::cli::AddInspectCommand(app, &exit_code);
   rapport::cli::AddReportCommand(app, &exit_code);
+  rapport::cli::AddSyncCommand(app, &exit_code);
+  rapport::cli::AddTokenCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

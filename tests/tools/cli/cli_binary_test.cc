@@ -12,51 +12,13 @@
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
 #include "tests/temp_dir.h"
+#include "tests/tools/cli/run_rapport.h"
 #include "tools/cli/json_value.h"
 
 namespace rapport::cli {
 namespace {
 
 using rapport::testing::TempDir;
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
-
-std::string Quote(const std::string& arg) {
-  std::string q = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  q.push_back('\'');
-  return q;
-}
-
-// Runs rapport with `args`; stdout is returned, stderr goes to `err_path` (or /dev/null).
-RunResult RunRapport(const std::vector<std::string>& args,
-                     const std::string& err_path = "/dev/null") {
-  std::string command = Quote(RAPPORT_CLI_PATH);
-  for (const std::string& a : args) {
-    command.push_back(' ');
-    command += Quote(a);
-  }
-  command += " 2>";
-  command += Quote(err_path);
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) result.out.append(buf, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 JsonValue Json(const RunResult& r) {
   auto parsed = ParseJson(r.out);
