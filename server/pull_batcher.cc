@@ -10,6 +10,24 @@
 
 namespace rapport::server {
 
+absl::StatusOr<PullBatch> RefetchBatch(const store::RecordStore& store,
+                                       const std::vector<crdt::RecordId>& ids,
+                                       store::FeedCheckpoint from, const PullFilter& filter) {
+  PullBatch batch;
+  rapport::v1::Pull* pull = batch.message.mutable_pull();
+  for (const crdt::RecordId& id : ids) {
+    ASSIGN_OR_RETURN(std::optional<crdt::Record> record, store.Get(id));
+    if (!record || (filter.in_scope && !filter.in_scope(*record))) continue;
+    crdt::RecordToProto(record->DeltaSince(0), pull->add_deltas());
+    batch.sent.push_back(id);
+  }
+  batch.records = pull->deltas_size();
+  pull->set_checkpoint(from.base);
+  pull->set_position(from.position);
+  batch.next = from;
+  return batch;
+}
+
 absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::FeedCheckpoint from,
                                         size_t max_bytes, const PullFilter& filter) {
   PullBatch batch;

@@ -36,6 +36,12 @@ struct PullFilter {
   const PushedRecords* pushed = nullptr;  // null: no echo suppression
 };
 
+// A Pull holding the records `ids` whole (those that exist and pass the scope filter), for a
+// client that asked to have them again (Hello.refetch); the checkpoint stays at `from`.
+absl::StatusOr<PullBatch> RefetchBatch(const store::RecordStore& store,
+                                       const std::vector<crdt::RecordId>& ids,
+                                       store::FeedCheckpoint from, const PullFilter& filter);
+
 absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::FeedCheckpoint from,
                                         size_t max_bytes, const PullFilter& filter);
 

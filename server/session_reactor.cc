@@ -194,6 +194,14 @@ absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
   pull_from_ = from;
   live_ = hello.live();
   hold_caught_up_ = hello.announces_push_done();
+  for (const std::string& bytes : hello.refetch()) {
+    absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(bytes);
+    if (!id.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Hello.refetch holds a malformed record id: ", id.status().message()));
+    }
+    refetch_.push_back(*id);
+  }
   counted_ = true;
   metrics_.SessionStarted();
   log_.SessionStarted({.peer = peer_address_, .replica = client_replica_, .scope = pass_->who()});
@@ -322,6 +330,7 @@ void SessionReactor::Pump() {
   for (;;) {
     enum class Next { kWrite, kPull, kFinish } next;
     store::FeedCheckpoint from;
+    std::vector<crdt::RecordId> refetch;
     grpc::Status finish;
     {
       absl::MutexLock lock(&mu_);
@@ -342,6 +351,7 @@ void SessionReactor::Pump() {
       } else if (pull_active_ && !pull_generating_) {
         pull_generating_ = true;
         from = pull_from_;
+        refetch.swap(refetch_);
         next = Next::kPull;
       } else if (read_done_ && !pull_generating_ && (!pull_active_ || live_)) {
         finished_ = true;
@@ -375,7 +385,8 @@ void SessionReactor::Pump() {
       }
     }
     absl::StatusOr<PullBatch> batch =
-        NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter);
+        refetch.empty() ? NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter)
+                        : RefetchBatch(store_, refetch, from, filter);
     if (batch.ok() && tracked && !batch->sent.empty()) {
       absl::Status marked = MarkDelivered(batch->sent);
       if (!marked.ok()) batch = marked;

@@ -104,6 +104,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;  // newest store seq we were told about
   // CaughtUp waits for the client's first PushDone (Hello.announces_push_done).
   bool hold_caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<crdt::RecordId> refetch_ ABSL_GUARDED_BY(mu_);  // Hello.refetch, sent first
   std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -24,6 +24,7 @@ struct Replica::Impl {
 class ReplicaInternal {
  public:
   static store::RecordStore& Store(Replica& replica) { return *replica.impl_->store; }
+  static const store::RecordStore& Store(const Replica& replica) { return *replica.impl_->store; }
   static const schema::Schema& GetSchema(const Replica& replica) { return replica.impl_->schema; }
 
   // Every record changed after local seq `since`, as deltas, and the seq to resume from.

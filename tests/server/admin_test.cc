@@ -38,8 +38,7 @@ TEST_F(AdminTest, OnlyAdminsMayCallAndStatsCountRecordsAndPeers) {
 
   auto stub = Stub();
   rapport::v1::GetStatsReply stats;
-  for (const auto& [token, code] :
-       std::vector<std::pair<std::string, grpc::StatusCode>>{
+  for (const auto& [token, code] : std::vector<std::pair<std::string, grpc::StatusCode>>{
            {"", grpc::StatusCode::UNAUTHENTICATED},
            {Token(ClaimsFor(Role::kRep, "li")), grpc::StatusCode::PERMISSION_DENIED},
            {Token(ClaimsFor(Role::kManager, "m", {}, {"hz"})), grpc::StatusCode::PERMISSION_DENIED},
@@ -68,9 +67,10 @@ TEST_F(AdminTest, ErasureReachesADeviceThatWasOfflineAndLaterWritesAreIgnored) {
   auto office = Device("office");
   auto phone = Device("li-phone");
   ASSERT_TRUE(office && phone);
-  auto made = office->Apply({Mutation::Create(
-      "customer", {{"name", std::string("Wang Fang")}, {"owner", std::string("li")},
-                   {"phone", std::string("+86 138 0000 0001")}})});
+  auto made =
+      office->Apply({Mutation::Create("customer", {{"name", std::string("Wang Fang")},
+                                                   {"owner", std::string("li")},
+                                                   {"phone", std::string("+86 138 0000 0001")}})});
   ASSERT_TRUE(made.ok()) << made.status();
   const std::string id = made->created.at(0);
   MustSyncAs(*office, AdminToken());

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "rapport/quarantine.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
 #include "tests/server/auth_test_util.h"
@@ -204,6 +205,47 @@ TEST_F(AuthTest, RepEditingOwnerIsRefusedAndTheServerCopyIsUnchanged) {
   EXPECT_NE(pushed.rejections[0].message.find("owner"), std::string::npos)
       << pushed.rejections[0].message;
   EXPECT_EQ(testing::Encoded(server_->store(), id), before);
+
+  // The refused change waits in quarantine with the server's reason, never dropped silently.
+  auto held = ListQuarantine(*phone);
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ((*held)[0].record_id, id);
+  EXPECT_EQ((*held)[0].code, static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_NE((*held)[0].message.find("owner"), std::string::npos);
+  // A second sync does not push it again.
+  EXPECT_EQ(MustSyncAs(*phone, li).pushed, 0u);
+
+  // Discarding it takes the server's copy back at the next sync.
+  ASSERT_TRUE(DiscardQuarantined(*phone, id).ok());
+  EXPECT_FALSE(phone->Get(id)->has_value());
+  MustSyncAs(*phone, li);
+  EXPECT_EQ(ValueToText(testing::View(*phone, id).values.at("owner").displayed), "li");
+  EXPECT_EQ(testing::Encoded(*phone, id), before);
+  EXPECT_TRUE(ListQuarantine(*phone)->empty());
+  EXPECT_EQ(DiscardQuarantined(*phone, id).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AuthTest, QuarantinedChangeRetriedWithTheRightsIsStored) {
+  const std::string li = Token(ClaimsFor(Role::kRep, "li"));
+  auto phone = Device("li-phone");
+  ASSERT_TRUE(phone);
+  MustSyncAs(*phone, li);
+  const std::string& id = ids_.at("north-li");
+  testing::Apply(*phone, {Mutation::Set(id, "territory", std::string("east"))});
+  ASSERT_EQ(MustSyncAs(*phone, li).rejected, 1u);
+  ASSERT_EQ(ListQuarantine(*phone)->size(), 1u);
+
+  // The manager of the branch takes the phone and retries the change with their own token.
+  ASSERT_TRUE(RetryQuarantined(*phone, id).ok());
+  EXPECT_TRUE((*ListQuarantine(*phone))[0].retry_pending);
+  const std::string manager = Token(ClaimsFor(Role::kManager, "mgr-hz", {}, {"hz"}));
+  SyncSummary retried = MustSyncAs(*phone, manager);
+  EXPECT_EQ(retried.rejected, 0u);
+  EXPECT_TRUE(ListQuarantine(*phone)->empty());
+  auto office = Device("office-check");
+  MustSyncAs(*office, AdminToken());
+  EXPECT_EQ(ValueToText(testing::View(*office, id).values.at("territory").displayed), "east");
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client-lib/src/quarantine_store.h"
 #include "core/crdt/record_codec.h"
 #include "core/status_macros.h"
 #include "core/string_view_compat.h"
@@ -141,6 +143,10 @@ absl::StatusOr<SyncSummary> SyncSession::Run() {
   }
   hello.mutable_hello()->set_live(live_);
   hello.mutable_hello()->set_announces_push_done(true);
+  ASSIGN_OR_RETURN(refetch_sent_, quarantine::RefetchIds(store_));
+  for (const crdt::RecordId& id : refetch_sent_) {
+    hello.mutable_hello()->add_refetch(std::string(id.bytes()));
+  }
   if (!Send(hello)) return End();
   std::thread reader([this] { ReadLoop(); });
   {
@@ -242,13 +248,23 @@ absl::Status SyncSession::PushRound() {
   size_t batch_bytes = 0;
   uint64_t batch_end = 0;
   bool send_failed = false;
+  std::vector<crdt::RecordId> batch_retries;
   auto flush = [&]() -> bool {
     if (push.push().deltas_size() == 0) return true;
     {
       absl::MutexLock lock(&mu_);
       push.mutable_push()->set_batch_id(next_batch_id_++);
-      in_flight_.push_back(
-          {push.push().batch_id(), batch_end, static_cast<size_t>(push.push().deltas_size())});
+      InFlight sent{push.push().batch_id(),
+                    batch_end,
+                    static_cast<size_t>(push.push().deltas_size()),
+                    {},
+                    std::move(batch_retries)};
+      batch_retries.clear();
+      for (const rapport::v1::RecordState& state : push.push().deltas()) {
+        absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(state.id());
+        if (id.ok()) sent.deltas[id->ToString()] = state;
+      }
+      in_flight_.push_back(std::move(sent));
       summary_.pushed += push.push().deltas_size();
       round_end_ = batch_end;
     }
@@ -273,6 +289,13 @@ absl::Status SyncSession::PushRound() {
         *push.mutable_push()->add_deltas() = std::move(state);
         batch_end = seq;
         return true;
+      }));
+  // Quarantined changes the app asked to retry travel in the round's last batch.
+  RETURN_IF_ERROR(quarantine::ForEach(
+      store_, [&](const crdt::RecordId& id, const rapport::v1::QuarantinedChange& entry) {
+        if (!entry.retry()) return;
+        *push.mutable_push()->add_deltas() = entry.delta();
+        batch_retries.push_back(id);
       }));
   if (send_failed || !flush()) {
     // The stream is broken; the reader sees why. The round stays open: nothing is checkpointed.
@@ -369,6 +392,7 @@ absl::Status SyncSession::HandlePushAck(const rapport::v1::PushAck& ack) {
   uint64_t end = 0;
   size_t records = 0;
   std::string peer;
+  InFlight batch;
   {
     absl::MutexLock lock(&mu_);
     peer = peer_;
@@ -376,16 +400,29 @@ absl::Status SyncSession::HandlePushAck(const rapport::v1::PushAck& ack) {
       return absl::InternalError(absl::StrCat("PushAck for batch ", ack.batch_id(),
                                               " that is not the oldest unacknowledged one"));
     }
-    end = in_flight_.front().last_seq;
-    records = in_flight_.front().records;
+    batch = std::move(in_flight_.front());
+    end = batch.last_seq;
+    records = batch.records;
     in_flight_.pop_front();
     for (const rapport::v1::Rejection& r : ack.rejections()) {
       summary_.rejections.push_back({r.record_id(), r.code(), r.message()});
     }
   }
-  // The batch is durable on the server: a cut from here on resumes after it.
+  // The batch is durable on the server: a cut from here on resumes after it. Refused deltas go
+  // to quarantine in the same transaction, so none is ever dropped silently.
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   RETURN_IF_ERROR(store_
                       .Write([&](store::WriteTransaction& txn) -> absl::Status {
+                        for (const crdt::RecordId& id : batch.retries) {
+                          RETURN_IF_ERROR(txn.DeleteAux(quarantine::QuarantineKey(id)));
+                        }
+                        for (const rapport::v1::Rejection& r : ack.rejections()) {
+                          auto sent = batch.deltas.find(r.record_id());
+                          if (sent == batch.deltas.end()) continue;
+                          ASSIGN_OR_RETURN(crdt::Record delta, crdt::RecordFromProto(sent->second));
+                          RETURN_IF_ERROR(
+                              quarantine::Quarantine(txn, delta, r.code(), r.message(), now_ms));
+                        }
                         ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
                         if (end <= cp.push.position) return absl::OkStatus();
                         cp.push.position = end;
@@ -444,6 +481,12 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
     }
     const store::PeerCheckpoint before = cp;
     if (checkpoint.position >= cp.pull.position) cp.pull = checkpoint;
+    if (pull == nullptr) {
+      // Caught up: the records asked for again have arrived (or are no longer in scope).
+      for (const crdt::RecordId& id : refetch_sent_) {
+        RETURN_IF_ERROR(txn.DeleteAux(quarantine::RefetchKey(id)));
+      }
+    }
     // If the server had every local change before this write, what it adds came from the
     // server: move the push checkpoint past it rather than push it back (echo suppression).
     if (cp.push.complete() && cp.push.base == txn.last_seq_at_start()) {

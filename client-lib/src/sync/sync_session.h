@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -94,10 +95,14 @@ class SyncSession {
     uint64_t batch_id;
     uint64_t last_seq;  // of the batch's last record
     size_t records;
+    // The batch's deltas by record id text, so a refused one can be quarantined as sent.
+    std::map<std::string, rapport::v1::RecordState> deltas;
+    std::vector<crdt::RecordId> retries;  // quarantined changes pushed again
   };
   std::deque<InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
   size_t acknowledged_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<crdt::RecordId> revoked_pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<crdt::RecordId> refetch_sent_;         // Hello.refetch; cleared once caught up
   bool round_open_ ABSL_GUARDED_BY(mu_) = false;     // a push round is not yet checkpointed
   bool round_scanned_ ABSL_GUARDED_BY(mu_) = false;  // the open round has sent its last batch
   uint64_t round_end_ ABSL_GUARDED_BY(mu_) = 0;      // last seq the open round scanned

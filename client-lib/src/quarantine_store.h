@@ -1,0 +1,44 @@
+// The device's quarantine of refused pushes, in the store's aux table (key "quarantine/" + the
+// record id's bytes, value a rapport.v1.QuarantinedChange) and the list of records to fetch
+// again ("refetch/" + id bytes). Shared by the sync session, which fills and drains it, and the
+// public API (rapport/quarantine.h), which lists, retries and discards. docs/security.md.
+//
+// Free functions over a store or a write transaction; thread-safe as the store is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "core/crdt/record.h"
+#include "core/crdt/record_id.h"
+#include "core/store/record_store.h"
+#include "rapport/v1/quarantine.pb.h"
+
+namespace rapport::quarantine {
+
+std::string QuarantineKey(const crdt::RecordId& id);
+std::string RefetchKey(const crdt::RecordId& id);
+inline constexpr char kQuarantinePrefix[] = "quarantine/";
+inline constexpr char kRefetchPrefix[] = "refetch/";
+
+// Records a refusal of `delta`, joining it into an earlier refused change of the same record.
+absl::Status Quarantine(store::WriteTransaction& txn, const crdt::Record& delta, int32_t code,
+                        const std::string& message, int64_t now_ms);
+// The entry for `id`, or nullopt.
+absl::StatusOr<std::optional<rapport::v1::QuarantinedChange>> Get(store::WriteTransaction& txn,
+                                                                  const crdt::RecordId& id);
+absl::Status Put(store::WriteTransaction& txn, const crdt::RecordId& id,
+                 const rapport::v1::QuarantinedChange& entry);
+
+// Every entry, in record id order.
+absl::Status ForEach(
+    const store::RecordStore& store,
+    absl::FunctionRef<void(const crdt::RecordId& id, const rapport::v1::QuarantinedChange&)> visit);
+// Ids marked for refetch.
+absl::StatusOr<std::vector<crdt::RecordId>> RefetchIds(const store::RecordStore& store);
+
+}  // namespace rapport::quarantine
