@@ -7,8 +7,9 @@
 
 namespace rapport::cli {
 
-void AddStoreFlags(CLI::App* command, StoreFlags* flags) {
-  command->add_option("--store", flags->store, "Directory of the local store")->required();
+void AddStoreFlags(CLI::App* command, StoreFlags* flags, bool store_optional) {
+  CLI::Option* store = command->add_option("--store", flags->store, "Directory of the local store");
+  if (!store_optional) store->required();
   command->add_option("--schema", flags->schema_path,
                       "Schema file (text proto); default: the built-in customer schema");
   command->add_option("--type", flags->type, "Record type (default: customer)");

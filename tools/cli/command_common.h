@@ -22,8 +22,8 @@ struct StoreFlags {
   bool json = false;  // --json
 };
 
-// Adds --store (required), --schema, --type and --json to `command`.
-void AddStoreFlags(CLI::App* command, StoreFlags* flags);
+// Adds --store (required unless `store_optional`), --schema, --type and --json to `command`.
+void AddStoreFlags(CLI::App* command, StoreFlags* flags, bool store_optional = false);
 
 // The schema the store is opened with, and its record type `flags.type`.
 absl::StatusOr<schema::Schema> LoadSchema(const StoreFlags& flags);

@@ -7,6 +7,7 @@
 #include "core/status_macros.h"
 #include "tools/cli/command_common.h"
 #include "tools/cli/json_value.h"
+#include "tools/cli/server_stats.h"
 #include "tools/cli/text_table.h"
 
 namespace rapport::cli {
@@ -114,10 +115,21 @@ absl::Status RunInspect(const StoreFlags& flags) {
 
 void AddStatsCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<StoreFlags>();
+  auto server = std::make_shared<ServerFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "stats", "Records, conflicts, sync peers and their checkpoints, store size");
-  AddStoreFlags(cmd, flags.get());
-  SetAction(cmd, exit_code, [flags] { return RunStats(*flags); });
+      "stats",
+      "Records, conflicts, sync peers and their checkpoints, store size: of a local store "
+      "(--store) or of a server (--server, admin token)");
+  AddStoreFlags(cmd, flags.get(), /*store_optional=*/true);
+  cmd->add_option("--server", server->server, "HOST:PORT of a rapportd (Admin RPC)");
+  cmd->add_option("--token", server->token, "admin token (default: RAPPORT_TOKEN)");
+  cmd->add_option("--ca", server->ca_file, "PEM of the CA to trust (TLS)");
+  SetAction(cmd, exit_code, [flags, server]() -> absl::Status {
+    if (flags->store.empty() == server->server.empty()) {
+      return absl::InvalidArgumentError("give exactly one of --store PATH and --server HOST:PORT");
+    }
+    return server->server.empty() ? RunStats(*flags) : RunServerStats(*server, flags->json);
+  });
 }
 
 void AddInspectCommand(CLI::App& app, int* exit_code) {

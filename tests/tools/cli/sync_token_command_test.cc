@@ -58,6 +58,16 @@ TEST(RapportSyncCommand, TokenIssueThenSyncPullsTheRepsScopeOnly) {
   EXPECT_GT(got, 0);
   EXPECT_LT(got, 200);  // only territory north
 
+  // The server's stats over the Admin RPC: admin token only.
+  const RunResult stats =
+      RunRapport({"stats", "--server", address, "--token", admin_token, "--json"});
+  ASSERT_EQ(stats.exit_code, 0);
+  auto stats_json = ParseJson(stats.out);
+  ASSERT_TRUE(stats_json.ok()) << stats.out;
+  EXPECT_EQ(stats_json->Find("records")->as_number()->text, "200");
+  EXPECT_EQ(RunRapport({"stats", "--server", address, "--token", rep_token}).exit_code, 1);
+  EXPECT_EQ(RunRapport({"stats"}).exit_code, 1);  // neither --store nor --server
+
   std::string tampered = rep_token;
   tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
   const RunResult refused =
