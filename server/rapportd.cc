@@ -17,27 +17,44 @@ int main(int argc, char** argv) {
   rapport::server::ServerOptions options;
   options.listen = "127.0.0.1:7420";
   options.data_dir = "./rapport-data";
-  options.metrics_listen = "127.0.0.1:7421";
   int grace_ms = 5000;
-  std::string config_file, listen, data_dir;
+  std::string config_file, listen, data_dir, metrics_listen;
   app.add_option("--config", config_file, "configuration file (text proto, ServerConfig)")
       ->check(CLI::ExistingFile);
   app.add_option("--listen", listen,
                  "host:port to listen on (port 0: any free port) [default: 127.0.0.1:7420]");
   app.add_option("--data", data_dir,
                  "store directory, created if absent [default: ./rapport-data]");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "host:port of the Prometheus /metrics endpoint, or \"off\" [default: "
+                 "127.0.0.1:7421; an OS-chosen port when --listen asks for port 0]");
   app.add_option("--shutdown-grace-ms", grace_ms, "time running calls get on shutdown")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  bool metrics_configured = false;
   if (!config_file.empty()) {
+    options.metrics_listen = "unset";  // tells whether the file sets metrics_listen
     absl::Status applied = rapport::server::ApplyConfigFile(config_file, &options);
     if (!applied.ok()) {
       std::fprintf(stderr, "rapportd: %s\n", applied.ToString().c_str());
       return 2;
     }
+    metrics_configured = options.metrics_listen != "unset";
+    if (!metrics_configured) options.metrics_listen.clear();
   }
   if (!listen.empty()) options.listen = listen;
   if (!data_dir.empty()) options.data_dir = data_dir;
+  if (metrics_listen == "off") {
+    options.metrics_listen.clear();
+  } else if (!metrics_listen.empty()) {
+    options.metrics_listen = metrics_listen;
+  } else if (!metrics_configured) {
+    // Servers started on an OS-chosen port (tests, several on one machine) must not fight over
+    // a fixed metrics port either.
+    const bool any_port = options.listen.size() >= 2 &&
+                          options.listen.compare(options.listen.size() - 2, 2, ":0") == 0;
+    options.metrics_listen = any_port ? "127.0.0.1:0" : "127.0.0.1:7421";
+  }
   if (options.auth.required) {
     auto admin_token =
         rapport::server::PrepareAuth(options.auth_files, options.data_dir, &options.auth);
@@ -67,6 +84,9 @@ int main(int argc, char** argv) {
   if (!options.upstream.address.empty()) {
     std::printf("rapportd: upstream %s, schedule %s\n", options.upstream.address.c_str(),
                 options.upstream.schedule.c_str());
+  }
+  if ((*server)->metrics_port() > 0) {
+    std::printf("rapportd: metrics on http://127.0.0.1:%d/metrics\n", (*server)->metrics_port());
   }
   std::printf("rapportd listening on %s (data %s)\n", (*server)->address().c_str(),
               options.data_dir.c_str());
