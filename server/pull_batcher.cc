@@ -49,7 +49,11 @@ absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::
                                      scanned = seq;
                                      return bytes < max_bytes;
                                    }
-                                   crdt::Record delta = record.DeltaSince(from.base);
+                                   // A record the client was never sent (it just entered the client's scope, e.g. by a
+        // reassignment) goes whole: the client lacks its parts from before the base too.
+        const bool whole =
+            from.base > 0 && filter.held_by_client && !filter.held_by_client(record);
+        crdt::Record delta = record.DeltaSince(whole ? 0 : from.base);
                                    if (filter.pushed != nullptr && filter.pushed->Covers(delta)) {
                                      ++batch.skipped_echoes;
                                      scanned = seq;

@@ -31,7 +31,8 @@ struct PullBatch {
 struct PullFilter {
   // Called with the whole record. Null: the client may see every record.
   std::function<bool(const crdt::Record&)> in_scope;
-  // For a record out of scope: whether the client holds it and must be told to purge it.
+  // Whether the client was sent the record before (null: assume it holds everything it may
+  // see). Out of scope and held: it must purge it. In scope and not held: it gets it whole.
   std::function<bool(const crdt::Record&)> held_by_client;
   const PushedRecords* pushed = nullptr;  // null: no echo suppression
 };

@@ -189,6 +189,8 @@ TEST_F(AuthTest, ReassignmentPurgesFromTheOldRepAndDeliversToTheNew) {
   MustSyncAs(*wang_phone, wang);
   ASSERT_TRUE(wang_phone->Get(id)->has_value());
   EXPECT_EQ(ValueToText(testing::View(*wang_phone, id).values.at("owner").displayed), "wang");
+  // Whole, not just the change that brought it into scope.
+  EXPECT_EQ(testing::Encoded(*wang_phone, id), testing::Encoded(server_->store(), id));
 }
 
 TEST_F(AuthTest, RepEditingOwnerIsRefusedAndTheServerCopyIsUnchanged) {
