@@ -38,40 +38,40 @@ absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::
   size_t bytes = 0;
   uint64_t scanned = from.position;
   bool full = false;
-  RETURN_IF_ERROR(store.ScanFeed(from.position, std::numeric_limits<size_t>::max(),
-                                 [&](const crdt::Record& record, uint64_t seq) {
-                                   if (filter.in_scope && !filter.in_scope(record)) {
-                                     if (filter.held_by_client && filter.held_by_client(record)) {
-                                       const std::string_view id = record.id().bytes();
-                                       pull->add_revocations(std::string(id));
-                                       bytes += id.size();
-                                     }
-                                     scanned = seq;
-                                     return bytes < max_bytes;
-                                   }
-                                   // A record the client was never sent (it just entered the client's scope, e.g. by a
+  RETURN_IF_ERROR(store.ScanFeed(
+      from.position, std::numeric_limits<size_t>::max(),
+      [&](const crdt::Record& record, uint64_t seq) {
+        if (filter.in_scope && !filter.in_scope(record)) {
+          if (filter.held_by_client && filter.held_by_client(record)) {
+            const std::string_view id = record.id().bytes();
+            pull->add_revocations(std::string(id));
+            bytes += id.size();
+          }
+          scanned = seq;
+          return bytes < max_bytes;
+        }
+        // A record the client was never sent (it just entered the client's scope, e.g. by a
         // reassignment) goes whole: the client lacks its parts from before the base too.
-        const bool whole =
-            from.base > 0 && filter.held_by_client && !filter.held_by_client(record);
+        const bool whole = from.base > 0 && filter.held_by_client && !filter.held_by_client(record);
         crdt::Record delta = record.DeltaSince(whole ? 0 : from.base);
-                                   if (filter.pushed != nullptr && filter.pushed->Covers(delta)) {
-                                     ++batch.skipped_echoes;
-                                     scanned = seq;
-                                     return true;
-                                   }
-                                   rapport::v1::RecordState state;
-                                   crdt::RecordToProto(delta, &state);
-                                   const size_t size = state.ByteSizeLong();
-                                   if (bytes > 0 && bytes + size > max_bytes) {
-                                     full = true;
-                                     return false;
-                                   }
-                                   bytes += size;
-                                   *pull->add_deltas() = std::move(state);
-                                   batch.sent.push_back(record.id());
-                                   scanned = seq;
-                                   return true;
-                                 }));
+        if (filter.pushed != nullptr && filter.pushed->Covers(record.id(), seq, from.base)) {
+          ++batch.skipped_echoes;
+          scanned = seq;
+          return true;
+        }
+        rapport::v1::RecordState state;
+        crdt::RecordToProto(delta, &state);
+        const size_t size = state.ByteSizeLong();
+        if (bytes > 0 && bytes + size > max_bytes) {
+          full = true;
+          return false;
+        }
+        bytes += size;
+        *pull->add_deltas() = std::move(state);
+        batch.sent.push_back(record.id());
+        scanned = seq;
+        return true;
+      }));
   batch.records = pull->deltas_size();
   if (full || batch.records > 0 || pull->revocations_size() > 0) {
     pull->set_checkpoint(from.base);

@@ -1,25 +1,26 @@
 #include "server/pushed_records.h"
 
+#include <algorithm>
+
 namespace rapport::server {
 
-void PushedRecords::Remember(const crdt::Record& delta) {
+void PushedRecords::Remember(const crdt::RecordId& id, uint64_t before, uint64_t after) {
   absl::MutexLock lock(&mu_);
-  if (overflowed_) return;
-  auto [it, inserted] = pushed_.try_emplace(delta.id(), delta);
-  if (!inserted) it->second.Join(delta, 0);
-  if (pushed_.size() > kMaxRecords) {
-    pushed_.clear();
-    overflowed_ = true;
+  auto it = pushed_.find(id);
+  if (it != pushed_.end()) {
+    // Pushed twice in one session: the earlier push's `before` still bounds what the client
+    // lacked; the later `after` is the record's entry if nothing else changed it.
+    it->second.after = after;
+    return;
   }
+  if (pushed_.size() >= kMaxRecords) return;
+  pushed_.emplace(id, Seqs{before, after});
 }
 
-bool PushedRecords::Covers(const crdt::Record& delta) const {
+bool PushedRecords::Covers(const crdt::RecordId& id, uint64_t seq, uint64_t base) const {
   absl::MutexLock lock(&mu_);
-  auto it = pushed_.find(delta.id());
-  if (it == pushed_.end()) return false;
-  // Joining into a copy of what the client sent: if nothing changes, the client has it all.
-  crdt::Record known = it->second;
-  return !known.Join(delta, 0);
+  auto it = pushed_.find(id);
+  return it != pushed_.end() && it->second.after == seq && it->second.before <= base;
 }
 
 }  // namespace rapport::server

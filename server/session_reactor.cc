@@ -250,10 +250,16 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
     // delta: nothing can change the record between the check and the join.
     std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
     uint64_t conflicts_created = 0;
+    struct Applied {
+      crdt::RecordId id;
+      uint64_t before, after;  // the record's highest seq before and after the join
+    };
+    std::vector<Applied> applied;
     RETURN_IF_ERROR(
         store_
             .Write([&](store::WriteTransaction& txn) -> absl::Status {
               refused.clear();  // the write may be rerun after a map resize
+              applied.clear();
               conflicts_created = 0;
               for (const crdt::Record& delta : valid) {
                 absl::Status allowed = CheckPush(txn, delta);
@@ -267,6 +273,8 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
                 if (after && after->HasConflicts() && !(before && before->HasConflicts())) {
                   ++conflicts_created;
                 }
+                applied.push_back(
+                    {delta.id(), before ? before->MaxSeq() : 0, after ? after->MaxSeq() : 0});
               }
               return absl::OkStatus();
             })
@@ -279,11 +287,7 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
       rejection->set_code(static_cast<int32_t>(status.code()));
       rejection->set_message(std::string(status.message()));
     }
-    for (const crdt::Record& delta : valid) {
-      const bool was_refused = std::any_of(refused.begin(), refused.end(),
-                                           [&](const auto& r) { return r.first == delta.id(); });
-      if (!was_refused) pushed_.Remember(delta);
-    }
+    for (const Applied& a : applied) pushed_.Remember(a.id, a.before, a.after);
   }
   rejected_records_ += ack->rejections_size();
   metrics_.AddRejections(ack->rejections_size());

@@ -10,6 +10,9 @@ namespace rapport::quarantine {
 std::string QuarantineKey(const crdt::RecordId& id) {
   return absl::StrCat(kQuarantinePrefix, AV(id.bytes()));
 }
+std::string PulledKey(const crdt::RecordId& id) {
+  return absl::StrCat(kPulledPrefix, AV(id.bytes()));
+}
 std::string RefetchKey(const crdt::RecordId& id) {
   return absl::StrCat(kRefetchPrefix, AV(id.bytes()));
 }

@@ -1,7 +1,8 @@
-// The device's quarantine of refused pushes, in the store's aux table (key "quarantine/" + the
-// record id's bytes, value a rapport.v1.QuarantinedChange) and the list of records to fetch
-// again ("refetch/" + id bytes). Shared by the sync session, which fills and drains it, and the
-// public API (rapport/quarantine.h), which lists, retries and discards. docs/security.md.
+// The sync client's aux entries: the quarantine of refused pushes ("quarantine/" + the record
+// id's bytes, value a rapport.v1.QuarantinedChange), the records to fetch again ("refetch/"),
+// and the marks of records that only changed by pulls ("pulled/"). Shared by the sync session,
+// which fills and drains it, and the public API (rapport/quarantine.h), which lists, retries and
+// discards. docs/security.md.
 //
 // Free functions over a store or a write transaction; thread-safe as the store is.
 #pragma once
@@ -22,8 +23,12 @@ namespace rapport::quarantine {
 
 std::string QuarantineKey(const crdt::RecordId& id);
 std::string RefetchKey(const crdt::RecordId& id);
+// "pulled/" + id bytes -> the record's seq (8 bytes BE) after a pull that left it holding
+// nothing unacknowledged: the push round skips the record while its feed entry is that seq.
+std::string PulledKey(const crdt::RecordId& id);
 inline constexpr char kQuarantinePrefix[] = "quarantine/";
 inline constexpr char kRefetchPrefix[] = "refetch/";
+inline constexpr char kPulledPrefix[] = "pulled/";
 
 // Records a refusal of `delta`, joining it into an earlier refused change of the same record.
 absl::Status Quarantine(store::WriteTransaction& txn, const crdt::Record& delta, int32_t code,

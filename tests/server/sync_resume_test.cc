@@ -128,6 +128,37 @@ TEST_F(SyncResumeTest, PushCutByAServerCrashResumesAndCountsEveryPointOnce) {
   EXPECT_EQ(Archive(ReplicaInternal::Store(*fresh)), Archive(ReplicaInternal::Store(*device)));
 }
 
+TEST_F(SyncResumeTest, LargePushIsNotEchoedBack) {
+  // More records than the server's per-session echo memory held before it was made of seqs.
+  constexpr int kCustomers = 25000;
+  int64_t now = kMonday9am;
+  auto device = OpenAt(tmp_.Sub("device"), &now);
+  ASSERT_TRUE(device);
+  CreateCustomers(*device, kCustomers);
+  SyncSummary first = Sync(*device, {});
+  EXPECT_EQ(first.pushed, size_t{kCustomers});
+  EXPECT_EQ(first.pulled, 0u);
+  EXPECT_EQ(Sync(*device, {}).pulled, 0u);
+}
+
+TEST_F(SyncResumeTest, PulledRecordsAreNotPushedBack) {
+  int64_t now = kMonday9am;
+  auto a = OpenAt(tmp_.Sub("a"), &now);
+  auto b = OpenAt(tmp_.Sub("b"), &now);
+  ASSERT_TRUE(a && b);
+  CreateCustomers(*a, 3000);
+  Sync(*a, {});
+  // B pushes its own records and pulls A's in the same session (the pulls land while B's push
+  // round is still open, above its push checkpoint)...
+  CreateCustomers(*b, 2000);
+  SyncSummary both = Sync(*b, {});
+  EXPECT_EQ(both.pushed, 2000u);
+  EXPECT_EQ(both.pulled, 3000u);
+  // ...and does not send A's back next time, nor does A get anything but B's records.
+  EXPECT_EQ(Sync(*b, {}).pushed, 0u);
+  EXPECT_EQ(Sync(*a, {}).pulled, 2000u);
+}
+
 TEST_F(SyncResumeTest, DeviceOfflineForAYearSyncsWithoutReset) {
   int64_t device_now = kMonday9am, office_now = kMonday9am + 1;
   auto device = OpenAt(tmp_.Sub("device"), &device_now);

@@ -12,6 +12,7 @@
 #include "client-lib/src/quarantine_store.h"
 #include "core/crdt/record_codec.h"
 #include "core/status_macros.h"
+#include "core/store/store_layout.h"
 #include "core/string_view_compat.h"
 
 namespace rapport::sync_internal {
@@ -278,6 +279,10 @@ absl::Status SyncSession::PushRound() {
   // the older parts of records that changed since (docs/protocol.md, "Checkpoints").
   RETURN_IF_ERROR(store_.ChangesSince(
       start.push, std::numeric_limits<size_t>::max(), [&](const crdt::Record& delta, uint64_t seq) {
+        if (PulledUnchanged(delta.id(), seq)) {
+          batch_end = seq;
+          return true;
+        }
         rapport::v1::RecordState state;
         crdt::RecordToProto(delta, &state);
         const size_t size = state.ByteSizeLong();
@@ -304,11 +309,18 @@ absl::Status SyncSession::PushRound() {
   {
     absl::MutexLock lock(&mu_);
     round_scanned_ = true;
+    // Records left out at the end of the scan (pulled, unchanged) need no acknowledgement.
+    round_end_ = std::max(round_end_, batch_end);
   }
   ClientMessage done;
   done.mutable_push_done();
   if (!Send(done)) return absl::OkStatus();
   return MaybeCompleteRound();
+}
+
+bool SyncSession::PulledUnchanged(const crdt::RecordId& id, uint64_t seq) const {
+  absl::StatusOr<std::optional<std::string>> mark = store_.GetAux(quarantine::PulledKey(id));
+  return mark.ok() && mark->has_value() && store::layout::DecodeU64(**mark) == seq;
 }
 
 absl::Status SyncSession::MaybeCompleteRound() {
@@ -466,8 +478,20 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
   std::vector<crdt::RecordId> deferred;
   ASSIGN_OR_RETURN(store::ChangeSet changes, store_.Write([&](store::WriteTransaction& txn) {
     deferred.clear();  // the write may be rerun after a map resize
-    for (const crdt::Record& delta : deltas) RETURN_IF_ERROR(txn.ApplyRemote(delta));
     ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
+    for (const crdt::Record& delta : deltas) {
+      ASSIGN_OR_RETURN(std::optional<crdt::Record> before, txn.Get(delta.id()));
+      RETURN_IF_ERROR(txn.ApplyRemote(delta));
+      // A record with no unacknowledged local change before this pull now differs from the
+      // server's only by what the server sent: mark it, so the push round leaves it out
+      // unless it changes again locally (its feed entry then moves past the mark).
+      if (before && before->MaxSeq() > cp.push.position) continue;
+      ASSIGN_OR_RETURN(std::optional<crdt::Record> after, txn.Get(delta.id()));
+      if (after && after->MaxSeq() > txn.last_seq_at_start()) {
+        RETURN_IF_ERROR(txn.PutAux(quarantine::PulledKey(delta.id()),
+                                   store::layout::EncodeU64(after->MaxSeq())));
+      }
+    }
     // A record that left our scope is purged, unless it holds local changes the server has not
     // acknowledged yet: those are pushed first (and quarantined if refused), then it goes.
     for (const crdt::RecordId& id : revoked) {

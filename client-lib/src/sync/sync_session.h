@@ -58,6 +58,9 @@ class SyncSession {
   bool Send(const rapport::v1::ClientMessage& message);
   void SetState(SyncState state, const std::string& message = "");
   void ReportProgress() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether the record's feed entry at `seq` holds only what the server sent it (no local
+  // change since): the push round leaves such records out.
+  bool PulledUnchanged(const crdt::RecordId& id, uint64_t seq) const;
   // Purges the revoked records that were waiting for their local changes to be acknowledged.
   absl::Status PurgeDeferredRevocations() ABSL_LOCKS_EXCLUDED(mu_);
   // Stores the push checkpoint of a round whose batches are all sent and acknowledged.
