@@ -149,7 +149,7 @@ absl::Status Scope::CheckPush(const crdt::Record& before, const crdt::Record& de
     const bool own_scope_value =
         creating && f != nullptr &&
         (f->owner == number || f->territory == number || f->branch == number) &&
-        AllSiblings(field, [&](const std::string& v) { return OwnsValue(*f, number, v); });
+        AllSiblings(field, [&, n = number](const std::string& v) { return OwnsValue(*f, n, v); });
     if (own_scope_value) continue;
     checked.mutable_fields().AppendDecoded(number, field);
   }

@@ -26,6 +26,16 @@ void ValueRegister::Write(const Dot& dot, Scalar value) {
   context_.Add(dot);
 }
 
+namespace {
+
+// A total order on values for the tie-break above: by kind, then by text form.
+bool SiblingValueLess(const Scalar& x, const Scalar& y) {
+  if (x.index() != y.index()) return x.index() < y.index();
+  return ScalarToText(x) < ScalarToText(y);
+}
+
+}  // namespace
+
 bool ValueRegister::Join(const ValueRegister& other) {
   // Fast path for the common delta: the other side has seen everything we have.
   std::vector<Sibling> merged;
@@ -41,8 +51,10 @@ bool ValueRegister::Join(const ValueRegister& other) {
       if (!context_.Covers(b->dot)) merged.push_back(*b);
       ++b;
     } else {
-      // Same dot on both sides: the same write, kept. (A dot names exactly one write.)
-      merged.push_back(*a);
+      // Same dot on both sides: the same write, kept. A dot names exactly one write, so the
+      // values agree unless a buggy or hostile replica reused a dot; then the order-independent
+      // smaller value is kept, so every replica still converges to the same state.
+      merged.push_back(a->value == b->value || !SiblingValueLess(b->value, a->value) ? *a : *b);
       ++a;
       ++b;
     }

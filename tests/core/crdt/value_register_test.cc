@@ -12,6 +12,20 @@ using testing::Text;
 
 constexpr FieldId kPhone = 3;
 
+TEST(MvRegister, ReusedDotWithAnotherValueStillJoinsCommutatively) {
+  // Found by fuzz/record_join (corpus same_dot_different_value): a dot that names two values
+  // only comes from a buggy or hostile replica, but arrival order must not decide the outcome.
+  const Dot dot{.replica = 7, .hlc = 1000};
+  ValueRegister x = ValueRegister::FromParts({{dot, Scalar(std::string("Chen Hardware"))}}, {});
+  ValueRegister y = ValueRegister::FromParts({{dot, Scalar(std::string("Chen 0ardware"))}}, {});
+  ValueRegister xy = x, yx = y;
+  xy.Join(y);
+  yx.Join(x);
+  EXPECT_EQ(xy, yx);
+  ASSERT_EQ(xy.siblings().size(), 1u);
+  EXPECT_EQ(Text(xy.Displayed()), "Chen 0ardware");
+}
+
 TEST(MvRegister, ConcurrentWritesBothSurviveAndDisplaySameEverywhere) {
   TestReplica a(1), b(2);
   Record da = a.Edit(1000, [](RecordEdit& e) { ASSERT_TRUE(e.Set(kPhone, "555-0100").ok()); });
