@@ -87,5 +87,15 @@ TEST(CsvWriter, RoundTripsThroughTheReader) {
   EXPECT_EQ(rows[1].line, 3);
 }
 
+TEST(CsvWriter, LeadingZeroWidthNoBreakSpaceSurvivesAtTheStartOfAFile) {
+  // Found by fuzz/csv_import: unquoted, it looked like a byte order mark and was dropped.
+  const std::vector<std::string> fields = {"\xEF\xBB\xBFWang", "x"};
+  std::string text;
+  AppendCsvRecord(text, fields);
+  const auto rows = ReadAll(text);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].fields, fields);
+}
+
 }  // namespace
 }  // namespace rapport::cli
