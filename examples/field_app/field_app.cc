@@ -155,8 +155,8 @@ int main(int argc, char** argv) {
     auto synced = rapport::SyncOnce(replica, server, sync_options);
     if (!synced.ok()) return Fail(synced.status());
     std::cout << "synced with " << server << ": pushed " << synced->pushed << ", pulled "
-              << synced->pulled << " (" << synced->bytes << " bytes), rejected "
-              << synced->rejected << "\n";
+              << synced->pulled << " (" << synced->bytes << " bytes), rejected " << synced->rejected
+              << "\n";
   }
 
   opened->reset();

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/auth/token_issuer.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "core/auth/token_issuer.h"
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
@@ -83,10 +83,14 @@ class InteropTest : public ::testing::Test {
     options.auth.verifier.hs256_secret = key.hs256_secret;
     options.auth.verifier.issuer = "interop-test";
     options.auth.verifier.audience = "rapport";
-    auto token = auth::IssueToken(
-        key, auth::Claims{.subject = "interop", .role = auth::Role::kAdmin, .territories = {},
-                          .branches = {}, .expires_at = absl::ToUnixSeconds(absl::Now()) + 3600,
-                          .issuer = "interop-test", .audience = "rapport"});
+    auto token =
+        auth::IssueToken(key, auth::Claims{.subject = "interop",
+                                           .role = auth::Role::kAdmin,
+                                           .territories = {},
+                                           .branches = {},
+                                           .expires_at = absl::ToUnixSeconds(absl::Now()) + 3600,
+                                           .issuer = "interop-test",
+                                           .audience = "rapport"});
     ASSERT_TRUE(token.ok()) << token.status();
     token_ = *token;
     auto server = server::SyncServer::Start(options);
@@ -168,7 +172,8 @@ TEST_F(InteropTest, PythonClientFromDebianProtocPullsEveryRecord) {
 
 TEST_F(InteropTest, PythonClientFromGrpcToolsPullsEveryRecord) {
   google::protobuf::Struct output;
-  ASSERT_NO_FATAL_FAILURE(PullWithPython({"--generator", "grpc_tools", "--token", token_}, &output));
+  ASSERT_NO_FATAL_FAILURE(
+      PullWithPython({"--generator", "grpc_tools", "--token", token_}, &output));
   ExpectExactlyTheSeededRecords(output);
 }
 

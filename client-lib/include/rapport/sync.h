@@ -67,7 +67,7 @@ struct SyncSummary {
   size_t rejected = 0;
   std::vector<SyncRejection> rejections;
   size_t purged = 0;  // local records removed because they left this device's scope
-  size_t bytes = 0;  // serialized message bytes sent plus received
+  size_t bytes = 0;   // serialized message bytes sent plus received
 };
 
 // One session with the server at `server_address` ("host:port"). On error nothing acknowledged
