@@ -16,6 +16,7 @@
 #include "rapport/replica.h"
 #include "rapport/sync.h"
 #include "server/sync_server.h"
+#include "tests/fault/rapportd_process.h"
 #include "tests/fault/subprocess.h"
 #include "tests/server/sync_test_util.h"
 #include "tests/temp_dir.h"
@@ -26,29 +27,9 @@ namespace {
 using fault::Subprocess;
 
 constexpr int kKills = 10;
-constexpr std::chrono::milliseconds kStartTimeout{20000};
 
 // The branch: rapportd replicating continuously with head office.
-struct Branch {
-  Subprocess process;
-  std::string address;
-
-  static absl::StatusOr<Branch> Start(const std::string& data_dir, const std::string& config) {
-    auto process = Subprocess::Spawn(
-        {RAPPORT_RAPPORTD_PATH, "--listen", "127.0.0.1:0", "--data", data_dir, "--config", config});
-    if (!process.ok()) return process.status();
-    const std::string prefix = "rapportd listening on ";
-    for (;;) {
-      auto line = process->ReadLine(kStartTimeout);
-      if (!line.ok()) return line.status();
-      if (!line->has_value()) return absl::InternalError("rapportd exited before listening");
-      if ((*line)->rfind(prefix, 0) == 0) {
-        const std::string rest = (*line)->substr(prefix.size());
-        return Branch{*std::move(process), rest.substr(0, rest.find(' '))};
-      }
-    }
-  }
-};
+using Branch = fault::RapportdProcess;
 
 // Head office's store, watched: the test waits (bounded) on its commits instead of sleeping.
 class CommitWatch {

@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
+#include "tests/fault/rapportd_process.h"
 #include "tests/fault/subprocess.h"
 #include "tests/temp_dir.h"
 
@@ -36,32 +37,9 @@ using testing::TempDir;
 
 constexpr int kKills = 32;
 constexpr int kDevices = 3;
-constexpr std::chrono::milliseconds kStartTimeout{20000};
-
-// rapportd on an OS-chosen loopback port, with metrics off (no fixed port to collide on), auth
-// off (tokens are not this test's subject) and small Pull batches, so a session has several
-// batches to be killed between.
-struct Rapportd {
-  Subprocess process;
-  std::string address;
-
-  static absl::StatusOr<Rapportd> Start(const std::string& data_dir, const std::string& config) {
-    auto process = Subprocess::Spawn(
-        {RAPPORT_RAPPORTD_PATH, "--listen", "127.0.0.1:0", "--data", data_dir, "--config", config});
-    if (!process.ok()) return process.status();
-    // rapportd prints "rapportd listening on HOST:PORT (data DIR)" once it serves.
-    const std::string prefix = "rapportd listening on ";
-    for (;;) {
-      auto line = process->ReadLine(kStartTimeout);
-      if (!line.ok()) return line.status();
-      if (!line->has_value()) return absl::InternalError("rapportd exited before listening");
-      if ((*line)->rfind(prefix, 0) == 0) {
-        const std::string rest = (*line)->substr(prefix.size());
-        return Rapportd{*std::move(process), rest.substr(0, rest.find(' '))};
-      }
-    }
-  }
-};
+// rapportd with metrics off (no fixed port to collide on), auth off (tokens are not this test's
+// subject) and small Pull batches, so a session has several batches to be killed between.
+using Rapportd = fault::RapportdProcess;
 
 // One edit made on a device: what a server holding it must show.
 struct Edit {
