@@ -22,12 +22,16 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
+constexpr char kCancelledMessage[] =
+    "session cancelled: the client went away, its deadline passed, or the server is shutting "
+    "down";
+
 std::string ReplicaHex(crdt::ReplicaId id) { return absl::StrCat(absl::Hex(id, absl::kZeroPad16)); }
 
 }  // namespace
 
-SessionReactor::SessionReactor(const SessionEnv& env, absl::StatusOr<SessionGate::Pass> pass,
-                               std::string peer_address,
+SessionReactor::SessionReactor(const SessionEnv& env, CommitQueue& commits, WorkerPool& workers,
+                               absl::StatusOr<SessionGate::Pass> pass, std::string peer_address,
                                std::function<void(SessionReactor*)> on_done)
     : store_(env.store),
       schema_(env.schema),
@@ -37,47 +41,97 @@ SessionReactor::SessionReactor(const SessionEnv& env, absl::StatusOr<SessionGate
       log_(env.log),
       peer_address_(std::move(peer_address)),
       on_done_(std::move(on_done)),
-      pass_(std::move(pass)) {}
+      pass_(std::move(pass)),
+      commits_(commits),
+      workers_(workers) {}
 
 void SessionReactor::Start() {
   if (pass_.ok()) {
-    StartRead(&in_bytes_);
+    MaybeRead();
     return;
   }
   {
     absl::MutexLock lock(&mu_);
     finished_ = true;
+    end_status_ = pass_.status();
   }
   Finish(ToGrpc(pass_.status()));
 }
 
-void SessionReactor::OnReadDone(bool ok) {
-  if (!ok) {  // the client half-closed (or the call ended)
-    {
-      absl::MutexLock lock(&mu_);
-      read_done_ = true;
+void SessionReactor::MaybeRead() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || read_done_ || reading_ || handling_ || queue_.size() >= kMaxQueuedMessages) {
+      return;
     }
+    reading_ = starting_read_ = true;
+  }
+  StartRead(&in_bytes_);
+  {
+    absl::MutexLock lock(&mu_);
+    starting_read_ = false;
+  }
+  Pump();  // a Finish held back while the read was being started
+}
+
+void SessionReactor::OnReadDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    if (!ok) {  // the client half-closed (or the call ended)
+      read_done_ = true;
+    } else {
+      handling_ = true;
+    }
+  }
+  if (!ok) {
     Pump();
     return;
   }
   ++messages_read_;
   bytes_in_ += in_bytes_.Length();
   metrics_.AddBytesReceived(in_bytes_.Length());
-  in_.Clear();
+  grpc::ByteBuffer bytes;
+  bytes.Swap(&in_bytes_);
+  workers_.Submit([self = shared_from_this(), bytes = std::move(bytes)]() mutable {
+    self->HandleMessage(std::move(bytes));
+  });
+}
+
+void SessionReactor::HandleMessage(grpc::ByteBuffer bytes) {
+  ClientMessage message;
   const grpc::Status parsed =
-      grpc::SerializationTraits<ClientMessage>::Deserialize(&in_bytes_, &in_);
-  absl::Status status =
-      parsed.ok()
-          ? Handle(in_)
-          : absl::InvalidArgumentError(absl::StrCat(
-                "message ", messages_read_, " of the session is not a rapport.v1.ClientMessage (",
-                parsed.error_message(), ")"));
+      grpc::SerializationTraits<ClientMessage>::Deserialize(&bytes, &message);
+  if (!parsed.ok()) {
+    Fail(absl::InvalidArgumentError(absl::StrCat(
+        "message ", messages_read_, " of the session is not a rapport.v1.ClientMessage (",
+        parsed.error_message(), ")")));
+    return;
+  }
+  absl::Status status;
+  switch (message.msg_case()) {
+    case ClientMessage::kHello:
+      status = HandleHello(message.hello());
+      break;
+    case ClientMessage::kPush:
+      status = HandlePush(message.push());
+      if (status.ok()) return;  // reads on once the push is committed (PushCommitted)
+      break;
+    case ClientMessage::kPushDone:
+      status = HandlePushDone();
+      break;
+    default:
+      status = absl::InvalidArgumentError("empty or unknown ClientMessage");
+  }
   if (!status.ok()) {
     Fail(status);
     return;
   }
-  StartRead(
-      &in_bytes_);  // before Pump: a Finish there may overtake a read in flight, not follow it
+  {
+    absl::MutexLock lock(&mu_);
+    handling_ = false;
+  }
+  MaybeRead();
   Pump();
 }
 
@@ -92,12 +146,13 @@ void SessionReactor::OnWriteDone(bool ok) {
       if (!pending_finish_) pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, "");
     }
   }
+  MaybeRead();  // a read held back while the queue was full
   Pump();
 }
 
 // gRPC calls OnDone exactly once, after Finish has completed and no reaction is running or will
-// run again. The registry's reference is released here, so the session is destroyed once the
-// fan-out thread (which may hold another reference) lets go of it.
+// run again. The registry's reference is released here; work still queued for this session
+// holds its own reference and finds the session finished.
 void SessionReactor::OnDone() {
   if (counted_) {
     metrics_.SessionEnded();
@@ -105,6 +160,8 @@ void SessionReactor::OnDone() {
     {
       absl::MutexLock lock(&mu_);
       status = end_status_;
+      // The client's read may fail (ending the session normally) before OnCancel says why.
+      if (cancelled_ && status.ok()) status = absl::CancelledError(kCancelledMessage);
     }
     log_.SessionEnded({.peer = peer_address_,
                        .replica = client_replica_,
@@ -123,11 +180,17 @@ void SessionReactor::OnDone() {
 }
 
 void SessionReactor::OnCancel() {
-  absl::MutexLock lock(&mu_);
-  queue_.clear();
-  pull_active_ = false;
-  live_ = false;
-  read_done_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.clear();
+    pull_active_ = false;
+    live_ = false;
+    read_done_ = true;
+    cancelled_ = true;
+    if (!pending_finish_)
+      pending_finish_ = grpc::Status(grpc::StatusCode::CANCELLED, kCancelledMessage);
+  }
+  Pump();
 }
 
 void SessionReactor::OnCommitted(uint64_t seq) {
@@ -138,19 +201,6 @@ void SessionReactor::OnCommitted(uint64_t seq) {
     pull_active_ = true;
   }
   Pump();
-}
-
-absl::Status SessionReactor::Handle(const ClientMessage& message) {
-  switch (message.msg_case()) {
-    case ClientMessage::kHello:
-      return HandleHello(message.hello());
-    case ClientMessage::kPush:
-      return HandlePush(message.push());
-    case ClientMessage::kPushDone:
-      return HandlePushDone();
-    default:
-      return absl::InvalidArgumentError("empty or unknown ClientMessage");
-  }
 }
 
 absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
@@ -188,8 +238,9 @@ absl::Status SessionReactor::HandleHello(const rapport::v1::Hello& hello) {
   ASSIGN_OR_RETURN(const store::StoreStats stats, store_.Stats());
   welcome.mutable_welcome()->set_estimated_records(
       std::min(stats.records, head > from.position ? head - from.position : 0));
+  grpc::ByteBuffer welcome_bytes = Serialize(welcome);
   absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(welcome));
+  queue_.push_back(std::move(welcome_bytes));
   pull_active_ = true;
   pull_from_ = from;
   live_ = hello.live();
@@ -219,16 +270,42 @@ absl::Status SessionReactor::HandlePushDone() {
   return absl::OkStatus();
 }
 
-// Validates every delta; stores the valid ones in one write and rejects the others.
+// One Push on its way through the CommitQueue.
+struct SessionReactor::PushWork {
+  ServerMessage out;                // the PushAck, rejections of invalid deltas already in it
+  std::vector<crdt::Record> valid;  // deltas to join
+  // Filled by WritePush (reset on each run):
+  std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
+  struct Applied {
+    crdt::RecordId id;
+    uint64_t before, after;  // the record's highest seq before and after the join
+  };
+  std::vector<Applied> applied;
+  uint64_t conflicts_created = 0;
+};
+
+namespace {
+
+void AddRejection(rapport::v1::PushAck& ack, const std::string& record_id,
+                  const absl::Status& status) {
+  rapport::v1::Rejection* rejection = ack.add_rejections();
+  rejection->set_record_id(record_id);
+  rejection->set_code(static_cast<int32_t>(status.code()));
+  rejection->set_message(std::string(status.message()));
+}
+
+}  // namespace
+
+// Validates every delta here; the valid ones are joined in the next group commit and the
+// others rejected in the PushAck.
 absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
   if (!hello_seen_) return absl::FailedPreconditionError("Push before Hello");
   metrics_.AddPushBatches(1);
   pushed_records_ += push.deltas_size();
-  ServerMessage out;
-  rapport::v1::PushAck* ack = out.mutable_push_ack();
+  auto work = std::make_shared<PushWork>();
+  rapport::v1::PushAck* ack = work->out.mutable_push_ack();
   ack->set_batch_id(push.batch_id());
-  std::vector<crdt::Record> valid;
-  valid.reserve(push.deltas_size());
+  work->valid.reserve(push.deltas_size());
   for (const rapport::v1::RecordState& state : push.deltas()) {
     absl::StatusOr<crdt::Record> delta = crdt::RecordFromProto(state);
     absl::Status status = delta.ok() ? schema_.ValidateDelta(*delta) : delta.status();
@@ -236,63 +313,81 @@ absl::Status SessionReactor::HandlePush(const rapport::v1::Push& push) {
       status = absl::InvalidArgumentError("delta without a record id");
     }
     if (!status.ok()) {
-      rapport::v1::Rejection* rejection = ack->add_rejections();
       absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(state.id());
-      if (id.ok()) rejection->set_record_id(id->ToString());
-      rejection->set_code(static_cast<int32_t>(status.code()));
-      rejection->set_message(std::string(status.message()));
+      AddRejection(*ack, id.ok() ? id->ToString() : "", status);
       continue;
     }
-    valid.push_back(*std::move(delta));
+    work->valid.push_back(*std::move(delta));
   }
-  if (!valid.empty()) {
-    // Scope checks read the stored record, so they run inside the write that applies the
-    // delta: nothing can change the record between the check and the join.
-    std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
-    uint64_t conflicts_created = 0;
-    struct Applied {
-      crdt::RecordId id;
-      uint64_t before, after;  // the record's highest seq before and after the join
-    };
-    std::vector<Applied> applied;
-    RETURN_IF_ERROR(
-        store_
-            .Write([&](store::WriteTransaction& txn) -> absl::Status {
-              refused.clear();  // the write may be rerun after a map resize
-              applied.clear();
-              conflicts_created = 0;
-              for (const crdt::Record& delta : valid) {
-                absl::Status allowed = CheckPush(txn, delta);
-                if (!allowed.ok()) {
-                  refused.emplace_back(delta.id(), std::move(allowed));
-                  continue;
-                }
-                ASSIGN_OR_RETURN(std::optional<crdt::Record> before, txn.Get(delta.id()));
-                RETURN_IF_ERROR(txn.ApplyRemote(delta));
-                ASSIGN_OR_RETURN(std::optional<crdt::Record> after, txn.Get(delta.id()));
-                if (after && after->HasConflicts() && !(before && before->HasConflicts())) {
-                  ++conflicts_created;
-                }
-                applied.push_back(
-                    {delta.id(), before ? before->MaxSeq() : 0, after ? after->MaxSeq() : 0});
-              }
-              return absl::OkStatus();
-            })
-            .status());
-    metrics_.AddDeltasApplied(valid.size() - refused.size());
-    metrics_.AddConflictsCreated(conflicts_created);
-    for (const auto& [id, status] : refused) {
-      rapport::v1::Rejection* rejection = ack->add_rejections();
-      rejection->set_record_id(id.ToString());
-      rejection->set_code(static_cast<int32_t>(status.code()));
-      rejection->set_message(std::string(status.message()));
+  if (work->valid.empty()) {
+    PushCommitted(absl::OkStatus(), CommitGroup(), *work);
+    return absl::OkStatus();
+  }
+  commits_.Submit(
+      [self = shared_from_this(), work](store::WriteTransaction& txn, CommitGroup& group) {
+        return self->WritePush(txn, group, *work);
+      },
+      [self = shared_from_this(), work](const absl::Status& status, const CommitGroup& group) {
+        self->PushCommitted(status, group, *work);
+      });
+  return absl::OkStatus();
+}
+
+// Scope checks read the stored record, so they run inside the write that applies the delta:
+// nothing can change the record between the check and the join.
+absl::Status SessionReactor::WritePush(store::WriteTransaction& txn, CommitGroup& group,
+                                       PushWork& work) const {
+  work.refused.clear();
+  work.applied.clear();
+  work.conflicts_created = 0;
+  std::vector<crdt::RecordId> held;
+  for (const crdt::Record& delta : work.valid) {
+    absl::Status allowed = CheckPush(txn, delta);
+    if (!allowed.ok()) {
+      work.refused.emplace_back(delta.id(), std::move(allowed));
+      continue;
     }
-    for (const Applied& a : applied) pushed_.Remember(a.id, a.before, a.after);
+    ASSIGN_OR_RETURN(std::optional<crdt::Record> before, txn.Get(delta.id()));
+    RETURN_IF_ERROR(txn.ApplyRemote(delta));
+    ASSIGN_OR_RETURN(std::optional<crdt::Record> after, txn.Get(delta.id()));
+    if (after && after->HasConflicts() && !(before && before->HasConflicts())) {
+      ++work.conflicts_created;
+    }
+    group.Touched(delta.id());
+    work.applied.push_back(
+        {delta.id(), before ? before->MaxSeq() : 0, after ? after->MaxSeq() : 0});
+    held.push_back(delta.id());
+  }
+  // The client holds what it pushed: if the record later leaves its scope, it must be told.
+  if (tracked()) RETURN_IF_ERROR(MarkDelivered(txn, held));
+  return absl::OkStatus();
+}
+
+void SessionReactor::PushCommitted(const absl::Status& status, const CommitGroup& group,
+                                   PushWork& work) {
+  if (!status.ok()) {
+    Fail(status);
+    return;
+  }
+  rapport::v1::PushAck* ack = work.out.mutable_push_ack();
+  metrics_.AddDeltasApplied(work.valid.size() - work.refused.size());
+  metrics_.AddConflictsCreated(work.conflicts_created);
+  for (const auto& [id, refusal] : work.refused) AddRejection(*ack, id.ToString(), refusal);
+  for (const PushWork::Applied& a : work.applied) {
+    // A record another session's push joined in the same commit shares its new seq with this
+    // one: that seq is not this client's change alone, so it is not an echo.
+    if (!group.SharedWithAnotherJob(a.id)) pushed_.Remember(a.id, a.before, a.after);
   }
   rejected_records_ += ack->rejections_size();
   metrics_.AddRejections(ack->rejections_size());
-  Enqueue(std::move(out));
-  return absl::OkStatus();
+  grpc::ByteBuffer bytes = Serialize(work.out);
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(bytes));
+    handling_ = false;
+  }
+  MaybeRead();
+  Pump();
 }
 
 absl::Status SessionReactor::CheckPush(store::WriteTransaction& txn,
@@ -306,6 +401,11 @@ absl::Status SessionReactor::CheckPush(store::WriteTransaction& txn,
   return scope->CheckPush(before, delta, after);
 }
 
+bool SessionReactor::tracked() const {
+  // Admins see everything: nothing to revoke.
+  return pass_->scope().has_value() && !pass_->is_admin();
+}
+
 std::string SessionReactor::DeliveredKey(const crdt::RecordId& id) const {
   return absl::StrCat("delivered/", client_replica_, "/", AV(id.bytes()));
 }
@@ -316,85 +416,105 @@ bool SessionReactor::HeldByClient(const crdt::Record& record) const {
   return !mark.ok() || mark->has_value();
 }
 
-absl::Status SessionReactor::MarkDelivered(const std::vector<crdt::RecordId>& ids) {
-  return store_
-      .Write([&](store::WriteTransaction& txn) -> absl::Status {
-        for (const crdt::RecordId& id : ids) RETURN_IF_ERROR(txn.PutAux(DeliveredKey(id), ""));
-        return absl::OkStatus();
-      })
-      .status();
+absl::Status SessionReactor::MarkDelivered(store::WriteTransaction& txn,
+                                           const std::vector<crdt::RecordId>& ids) const {
+  for (const crdt::RecordId& id : ids) RETURN_IF_ERROR(txn.PutAux(DeliveredKey(id), ""));
+  return absl::OkStatus();
 }
 
-void SessionReactor::Enqueue(ServerMessage message) {
-  absl::MutexLock lock(&mu_);
-  queue_.push_back(std::move(message));
+grpc::ByteBuffer SessionReactor::Serialize(const ServerMessage& message) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  grpc::SerializationTraits<ServerMessage>::Serialize(message, &bytes, &own_buffer);
+  return bytes;
 }
 
 void SessionReactor::Pump() {
-  for (;;) {
-    enum class Next { kWrite, kPull, kFinish } next;
-    store::FeedCheckpoint from;
-    std::vector<crdt::RecordId> refetch;
-    grpc::Status finish;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_ || writing_) return;
-      if (!queue_.empty()) {
-        bool own_buffer = false;
-        current_.Clear();
-        grpc::SerializationTraits<ServerMessage>::Serialize(queue_.front(), &current_, &own_buffer);
-        queue_.pop_front();
-        bytes_out_ += current_.Length();
-        metrics_.AddBytesSent(current_.Length());
-        writing_ = true;
-        next = Next::kWrite;
-      } else if (pending_finish_) {
-        finish = *pending_finish_;
-        finished_ = true;
-        next = Next::kFinish;
-      } else if (pull_active_ && !pull_generating_) {
-        pull_generating_ = true;
-        from = pull_from_;
-        refetch.swap(refetch_);
-        next = Next::kPull;
-      } else if (read_done_ && !pull_generating_ && (!pull_active_ || live_)) {
-        finished_ = true;
-        next = Next::kFinish;
-      } else {
-        return;
-      }
+  enum class Next { kWrite, kPull, kFinish } next;
+  store::FeedCheckpoint from;
+  std::vector<crdt::RecordId> refetch;
+  grpc::Status finish;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || writing_) return;
+    if (!queue_.empty()) {
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      bytes_out_ += current_.Length();
+      metrics_.AddBytesSent(current_.Length());
+      writing_ = true;
+      next = Next::kWrite;
+    } else if (starting_read_) {
+      return;  // MaybeRead pumps again once StartRead has returned: no Finish before that
+    } else if (pending_finish_) {
+      finish = *pending_finish_;
+      next = Next::kFinish;
+    } else if (pull_active_ && !pull_generating_) {
+      pull_generating_ = true;
+      from = pull_from_;
+      refetch.swap(refetch_);
+      next = Next::kPull;
+    } else if (read_done_ && !handling_ && !pull_generating_ && (!pull_active_ || live_)) {
+      next = Next::kFinish;
+    } else {
+      return;
     }
     if (next == Next::kFinish) {
-      {
-        absl::MutexLock lock(&mu_);
-        end_status_ = absl::Status(static_cast<absl::StatusCode>(finish.error_code()),
-                                   finish.error_message());
-      }
-      Finish(finish);
-      return;
+      finished_ = true;
+      end_status_ =
+          absl::Status(static_cast<absl::StatusCode>(finish.error_code()), finish.error_message());
     }
-    if (next == Next::kWrite) {
+  }
+  switch (next) {
+    case Next::kWrite:
       StartWrite(&current_);
       return;
+    case Next::kFinish:
+      Finish(finish);
+      return;
+    case Next::kPull:
+      workers_.Submit([self = shared_from_this(), from, refetch = std::move(refetch)]() mutable {
+        self->ProducePull(from, std::move(refetch));
+      });
+      return;
+  }
+}
+
+void SessionReactor::ProducePull(store::FeedCheckpoint from, std::vector<crdt::RecordId> refetch) {
+  PullFilter filter;
+  filter.pushed = &pushed_;
+  const std::optional<auth::Scope>& scope = pass_->scope();
+  if (tracked()) {
+    filter.in_scope = [&scope](const crdt::Record& r) { return scope->Contains(r); };
+    // A client at the very start of the feed holds nothing from this server yet.
+    if (from.position > 0) {
+      filter.held_by_client = [this](const crdt::Record& r) { return HeldByClient(r); };
     }
-    PullFilter filter;
-    filter.pushed = &pushed_;
-    const std::optional<auth::Scope>& scope = pass_->scope();
-    const bool tracked = scope && !pass_->is_admin();  // admins see everything: nothing to revoke
-    if (tracked) {
-      filter.in_scope = [&scope](const crdt::Record& r) { return scope->Contains(r); };
-      // A client at the very start of the feed holds nothing from this server yet.
-      if (from.position > 0) {
-        filter.held_by_client = [this](const crdt::Record& r) { return HeldByClient(r); };
-      }
-    }
-    absl::StatusOr<PullBatch> batch =
-        refetch.empty() ? NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter)
-                        : RefetchBatch(store_, refetch, from, filter);
-    if (batch.ok() && tracked && !batch->sent.empty()) {
-      absl::Status marked = MarkDelivered(batch->sent);
-      if (!marked.ok()) batch = marked;
-    }
+  }
+  absl::StatusOr<PullBatch> batch =
+      refetch.empty() ? NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter)
+                      : RefetchBatch(store_, refetch, from, filter);
+  if (!batch.ok() || !tracked() || batch->sent.empty()) {
+    PullReady(std::move(batch));
+    return;
+  }
+  // Durably note what the client is about to hold before sending it: a revocation must not
+  // depend on a mark a crash could lose.
+  auto pending = std::make_shared<absl::StatusOr<PullBatch>>(std::move(batch));
+  commits_.Submit(
+      [self = shared_from_this(), pending](store::WriteTransaction& txn, CommitGroup&) {
+        return self->MarkDelivered(txn, (*pending)->sent);
+      },
+      [self = shared_from_this(), pending](const absl::Status& status, const CommitGroup&) {
+        if (!status.ok()) *pending = status;
+        self->workers_.Submit([self, pending] { self->PullReady(std::move(*pending)); });
+      });
+}
+
+void SessionReactor::PullReady(absl::StatusOr<PullBatch> batch) {
+  std::optional<grpc::ByteBuffer> bytes;
+  if (batch.ok()) bytes = Serialize(batch->message);
+  {
     absl::MutexLock lock(&mu_);
     pull_generating_ = false;
     if (!batch.ok()) {
@@ -402,26 +522,26 @@ void SessionReactor::Pump() {
       pull_active_ = false;
       live_ = false;
       if (!pending_finish_) pending_finish_ = ToGrpc(batch.status());
-      continue;
-    }
-    if (!pull_active_) continue;  // failed or cancelled meanwhile
-    if (batch->message.has_caught_up() && hold_caught_up_) {
+    } else if (!pull_active_) {
+      // failed or cancelled meanwhile
+    } else if (batch->message.has_caught_up() && hold_caught_up_) {
       pull_active_ = false;  // HandlePushDone resumes the scan from pull_from_
-      continue;
-    }
-    pull_from_ = batch->next;
-    if (batch->message.has_caught_up()) {
-      // A commit we were told about while scanning may have landed after the scan passed:
-      // keep pulling rather than wait for the next commit.
-      pull_active_ = live_ && committed_ > pull_from_.position;
-      peers_.Seen(client_replica_, pass_->scope() ? pass_->scope()->claims().subject : "",
-                  pull_from_.position);
     } else {
-      metrics_.AddPullBatches(1);
-      pulled_records_ += batch->records;
+      pull_from_ = batch->next;
+      if (batch->message.has_caught_up()) {
+        // A commit we were told about while scanning may have landed after the scan passed:
+        // keep pulling rather than wait for the next commit.
+        pull_active_ = live_ && committed_ > pull_from_.position;
+        peers_.Seen(client_replica_, pass_->scope() ? pass_->scope()->claims().subject : "",
+                    pull_from_.position);
+      } else {
+        metrics_.AddPullBatches(1);
+        pulled_records_ += batch->records;
+      }
+      queue_.push_back(*std::move(bytes));
     }
-    queue_.push_back(std::move(batch->message));
   }
+  Pump();
 }
 
 void SessionReactor::Fail(const absl::Status& status) {

@@ -2,14 +2,20 @@
 // writes Welcome, PushAcks and Pull batches produced lazily from the store, and in live mode
 // keeps producing Pulls as the store commits.
 //
-// Thread-safe: gRPC runs the read and write reactions on its threads, and CommitFanout calls
-// OnCommitted on its own; all shared state is under mu_. No LMDB transaction spans a reaction.
+// Thread-safe. gRPC's reactions only move bytes and flags: each message read is handled on the
+// WorkerPool, its writes committed through the CommitQueue (group commit), and Pull batches are
+// produced on the WorkerPool, so no reaction waits on the store or on much CPU
+// (docs/protocol.md, "Threads"). The next message is read only once the previous one is handled
+// and few messages wait to be written, so a client that pushes without reading cannot grow the
+// server's queue. Shared state is under mu_; gRPC operations are started without holding it
+// (a reaction may run inline in them). No LMDB transaction spans a reaction.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
@@ -21,26 +27,35 @@
 #include "grpcpp/grpcpp.h"
 #include "rapport/v1/sync.grpc.pb.h"
 #include "server/commit_fanout.h"
+#include "server/commit_queue.h"
+#include "server/pull_batcher.h"
 #include "server/pushed_records.h"
 #include "server/session_gate.h"
 #include "server/sync_service.h"
+#include "server/worker_pool.h"
 
 namespace rapport::server {
 
 // Raw bytes on the wire (the service's Session method is marked raw): a message that does not
 // parse as a ClientMessage is an INVALID_ARGUMENT this reactor can see, where the typed API
 // would report it like a half-close.
+// Messages waiting to be written beyond which the session stops reading: PushAcks pile up only
+// as far as this when a client pushes without reading.
+inline constexpr size_t kMaxQueuedMessages = 8;
+
 class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
-                             public CommitListener {
+                             public CommitListener,
+                             public std::enable_shared_from_this<SessionReactor> {
  public:
   // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
   // `pass` is the caller admitted by the SessionGate, or why it was not (the session then ends
   // with that status at once).
-  SessionReactor(const SessionEnv& env, absl::StatusOr<SessionGate::Pass> pass,
-                 std::string peer_address, std::function<void(SessionReactor*)> on_done);
+  SessionReactor(const SessionEnv& env, CommitQueue& commits, WorkerPool& workers,
+                 absl::StatusOr<SessionGate::Pass> pass, std::string peer_address,
+                 std::function<void(SessionReactor*)> on_done);
 
   // Starts the first read (or refuses the session). Separate from the constructor so the
-  // registry holds the session before any reaction can run.
+  // registry holds the session (a shared_ptr) before any reaction can run.
   void Start();
 
   void OnReadDone(bool ok) override;
@@ -50,19 +65,37 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   void OnCommitted(uint64_t seq) override;
 
  private:
-  absl::Status Handle(const rapport::v1::ClientMessage& message);
+  struct PushWork;
+
+  // On the WorkerPool: parses and handles one message read, then reads on (a Push reads on
+  // once its write is durable).
+  void HandleMessage(grpc::ByteBuffer bytes);
   absl::Status HandleHello(const rapport::v1::Hello& hello);
+  absl::Status HandlePushDone();
+  // Validates the deltas here and queues their write; the PushAck follows the commit.
   absl::Status HandlePush(const rapport::v1::Push& push);
+  absl::Status WritePush(store::WriteTransaction& txn, CommitGroup& group, PushWork& work) const;
+  void PushCommitted(const absl::Status& status, const CommitGroup& group, PushWork& work);
+  // Starts the next read unless one is out, a message is being handled, the session is ending
+  // or too many messages wait to be written.
+  void MaybeRead();
   // Starts the next write if none is in flight, producing Pull batches on demand (so at most
   // one is in memory), and finishes the call once everything is sent and the client is done.
   void Pump();
+  // On the WorkerPool: reads the next Pull batch from the store, records what it delivers, and
+  // hands it to PullReady.
+  void ProducePull(store::FeedCheckpoint from, std::vector<crdt::RecordId> refetch);
+  void PullReady(absl::StatusOr<PullBatch> batch);
   void Fail(const absl::Status& status);
-  void Enqueue(rapport::v1::ServerMessage message);
+  // Serializes on the calling thread (a worker or the committer, never a reaction).
+  static grpc::ByteBuffer Serialize(const rapport::v1::ServerMessage& message);
   // The scope checks of one pushed delta against the stored record, inside the push's write.
   absl::Status CheckPush(store::WriteTransaction& txn, const crdt::Record& delta) const;
-  // Remembers which records this client was sent, so a later pull can tell it to purge the ones
-  // that leave its scope (docs/security.md, "Revocation").
-  absl::Status MarkDelivered(const std::vector<crdt::RecordId>& ids);
+  // Whether the server must remember which records this client holds, so a later pull can tell
+  // it to purge the ones that leave its scope (docs/security.md, "Revocation").
+  bool tracked() const;
+  absl::Status MarkDelivered(store::WriteTransaction& txn,
+                             const std::vector<crdt::RecordId>& ids) const;
   bool HeldByClient(const crdt::Record& record) const;
   std::string DeliveredKey(const crdt::RecordId& id) const;
 
@@ -84,19 +117,24 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   PushedRecords pushed_;
   std::string client_replica_;  // from Hello; set before any pull is produced
 
-  absl::Status HandlePushDone();
-  // Only the read reactions touch these (one read in flight at a time).
+  CommitQueue& commits_;
+  WorkerPool& workers_;
+
+  // Touched by one message's handling at a time (the next read starts after it).
   grpc::ByteBuffer in_bytes_;
-  rapport::v1::ClientMessage in_;
   uint64_t messages_read_ = 0;
   bool hello_seen_ = false;
 
   absl::Mutex mu_;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;        // a read is out
+  bool starting_read_ ABSL_GUARDED_BY(mu_) = false;  // StartRead is being called: no Finish yet
+  bool handling_ ABSL_GUARDED_BY(mu_) = false;       // a message read is being handled
   grpc::ByteBuffer current_;  // the write in flight; written only while !writing_
-  std::deque<rapport::v1::ServerMessage> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<grpc::ByteBuffer> queue_ ABSL_GUARDED_BY(mu_);  // serialized ServerMessages
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool read_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;  // OnCancel ran
   bool live_ ABSL_GUARDED_BY(mu_) = false;
   bool pull_active_ ABSL_GUARDED_BY(mu_) = false;      // Pull batches still to produce
   bool pull_generating_ ABSL_GUARDED_BY(mu_) = false;  // a batch is being read from the store

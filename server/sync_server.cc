@@ -55,6 +55,8 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   ASSIGN_OR_RETURN(server->store_,
                    store::RecordStore::Open(options.data_dir, std::move(store_options)));
   ASSIGN_OR_RETURN(server->gate_, SessionGate::Create(options.auth, server->schema_));
+  server->log_ = std::make_unique<SessionLog>(options.session_log_sink ? options.session_log_sink
+                                                                       : StderrLogSink());
   server->service_ = std::make_unique<SyncService>(
       SessionEnv{
           .store = *server->store_,
@@ -62,7 +64,7 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
           .options = SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes},
           .peers = server->peers_,
           .metrics = server->metrics_,
-          .log = server->log_},
+          .log = *server->log_},
       *server->gate_);
   server->admin_ = std::make_unique<AdminService>(*server->store_, *server->gate_, server->peers_,
                                                   *server->service_);

@@ -50,6 +50,8 @@ struct ServerOptions {
   AuthFiles auth_files;
   // Prometheus /metrics over HTTP on this host:port; empty: off.
   std::string metrics_listen;
+  // Where the session_start / session_end lines go; empty: standard error.
+  LogSink session_log_sink;
   // Bearer tokens and scopes (docs/security.md). The default asks for tokens but holds no key:
   // SyncServer::Start then refuses, so every server is configured explicitly (rapportd's
   // embedded default makes a key in its data directory).
@@ -104,7 +106,7 @@ class SyncServer {
   std::unique_ptr<store::RecordStore> store_;  // outlives everything below (declared first)
   std::unique_ptr<SessionGate> gate_;
   SyncMetrics metrics_;
-  SessionLog log_;
+  std::unique_ptr<SessionLog> log_;
   PeerTable peers_;
   std::unique_ptr<SyncService> service_;
   std::unique_ptr<AdminService> admin_;

@@ -13,10 +13,12 @@
 #include "core/store/record_store.h"
 #include "rapport/v1/sync.grpc.pb.h"
 #include "server/commit_fanout.h"
+#include "server/commit_queue.h"
 #include "server/metrics/session_log.h"
 #include "server/metrics/sync_metrics.h"
 #include "server/peer_table.h"
 #include "server/session_gate.h"
+#include "server/worker_pool.h"
 
 namespace rapport::server {
 
@@ -52,10 +54,16 @@ class SyncService final
 
   // Sessions currently open.
   size_t open_sessions() const { return fanout_.size(); }
+  // The group commit of pushes (its batching factor is jobs() / commits()).
+  const CommitQueue& commits() const { return commits_; }
 
  private:
   SessionEnv env_;
   SessionGate& gate_;
+  // Destroyed in reverse: the sessions let go first, then queued commits are made (their
+  // callbacks may hand work to the pool), then the pool runs what is left and stops.
+  WorkerPool workers_;
+  CommitQueue commits_;
   CommitFanout fanout_;  // holds every open session
 };
 
