@@ -17,6 +17,10 @@ std::string RefetchKey(const crdt::RecordId& id) {
   return absl::StrCat(kRefetchPrefix, AV(id.bytes()));
 }
 
+std::string RevokedKey(const crdt::RecordId& id) {
+  return absl::StrCat(kRevokedPrefix, AV(id.bytes()));
+}
+
 absl::StatusOr<std::optional<rapport::v1::QuarantinedChange>> Get(store::WriteTransaction& txn,
                                                                   const crdt::RecordId& id) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, txn.GetAux(QuarantineKey(id)));
@@ -70,15 +74,27 @@ absl::Status ForEach(
   return inner;
 }
 
-absl::StatusOr<std::vector<crdt::RecordId>> RefetchIds(const store::RecordStore& store) {
+namespace {
+
+absl::StatusOr<std::vector<crdt::RecordId>> IdsUnder(const store::RecordStore& store,
+                                                     std::string_view prefix) {
   std::vector<crdt::RecordId> ids;
-  RETURN_IF_ERROR(store.ScanAux(kRefetchPrefix, [&](std::string_view key, std::string_view) {
-    absl::StatusOr<crdt::RecordId> id =
-        crdt::RecordId::FromBytes(key.substr(sizeof(kRefetchPrefix) - 1));
+  RETURN_IF_ERROR(store.ScanAux(prefix, [&](std::string_view key, std::string_view) {
+    absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(key.substr(prefix.size()));
     if (id.ok()) ids.push_back(*id);
     return true;
   }));
   return ids;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<crdt::RecordId>> RefetchIds(const store::RecordStore& store) {
+  return IdsUnder(store, kRefetchPrefix);
+}
+
+absl::StatusOr<std::vector<crdt::RecordId>> RevokedIds(const store::RecordStore& store) {
+  return IdsUnder(store, kRevokedPrefix);
 }
 
 }  // namespace rapport::quarantine

@@ -125,6 +125,11 @@ absl::Status SyncSession::Connect() {
 absl::StatusOr<SyncSummary> SyncSession::Run() {
   SetState(SyncState::kConnecting, address_);
   ASSIGN_OR_RETURN(const auto servers, store_.Peers(kServerPeerPrefix));
+  ASSIGN_OR_RETURN(const std::vector<crdt::RecordId> revoked, quarantine::RevokedIds(store_));
+  {
+    absl::MutexLock lock(&mu_);
+    revocations_waiting_ = !revoked.empty();
+  }
   RETURN_IF_ERROR(Connect());
   observer_ = store_.AddObserver([this](const store::ChangeSet&) {
     absl::MutexLock lock(&mu_);
@@ -475,13 +480,18 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
       revoked.push_back(id);
     }
   }
-  std::vector<crdt::RecordId> deferred;
+  bool revocations_waiting = false;
+  {
+    absl::MutexLock lock(&mu_);
+    revocations_waiting = revocations_waiting_;
+  }
   ASSIGN_OR_RETURN(store::ChangeSet changes, store_.Write([&](store::WriteTransaction& txn) {
-    deferred.clear();  // the write may be rerun after a map resize
     ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
     for (const crdt::Record& delta : deltas) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> before, txn.Get(delta.id()));
       RETURN_IF_ERROR(txn.ApplyRemote(delta));
+      // Sent again: it is back in scope, so a purge still waiting for it is off.
+      if (revocations_waiting) RETURN_IF_ERROR(txn.DeleteAux(quarantine::RevokedKey(delta.id())));
       // A record with no unacknowledged local change before this pull now differs from the
       // server's only by what the server sent: mark it, so the push round leaves it out
       // unless it changes again locally (its feed entry then moves past the mark).
@@ -493,12 +503,13 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
       }
     }
     // A record that left our scope is purged, unless it holds local changes the server has not
-    // acknowledged yet: those are pushed first (and quarantined if refused), then it goes.
+    // acknowledged yet: those are pushed first (and quarantined if refused), then it goes. The
+    // wait is noted in the store, with the checkpoint that moves past the revocation.
     for (const crdt::RecordId& id : revoked) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
       if (!held) continue;
       if (held->MaxSeq() > cp.push.position) {
-        deferred.push_back(id);
+        RETURN_IF_ERROR(txn.PutAux(quarantine::RevokedKey(id), ""));
         continue;
       }
       RETURN_IF_ERROR(txn.Purge(id));
@@ -524,39 +535,38 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
     summary_.pulled += deltas.size();
     summary_.pulled_changed += changes.changed.size();
     summary_.purged += changes.purged.size();
-    revoked_pending_.insert(revoked_pending_.end(), deferred.begin(), deferred.end());
+    if (!revoked.empty()) revocations_waiting_ = true;
   }
   if (pull != nullptr) ReportProgress();
   return absl::OkStatus();
 }
 
 absl::Status SyncSession::PurgeDeferredRevocations() {
-  std::vector<crdt::RecordId> pending;
   std::string peer;
   {
     absl::MutexLock lock(&mu_);
-    pending.swap(revoked_pending_);
+    if (!revocations_waiting_) return absl::OkStatus();
     peer = peer_;
   }
-  if (pending.empty()) return absl::OkStatus();
-  std::vector<crdt::RecordId> still;
+  ASSIGN_OR_RETURN(const std::vector<crdt::RecordId> waiting, quarantine::RevokedIds(store_));
+  bool still_waiting = false;
   ASSIGN_OR_RETURN(store::ChangeSet changes, store_.Write([&](store::WriteTransaction& txn) {
-    still.clear();
+    still_waiting = false;
     ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
-    for (const crdt::RecordId& id : pending) {
+    for (const crdt::RecordId& id : waiting) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
-      if (!held) continue;
-      if (held->MaxSeq() > cp.push.position) {
-        still.push_back(id);  // edited again meanwhile: after the next round
+      if (held && held->MaxSeq() > cp.push.position) {
+        still_waiting = true;  // edited again meanwhile: after the next round
         continue;
       }
-      RETURN_IF_ERROR(txn.Purge(id));
+      RETURN_IF_ERROR(txn.DeleteAux(quarantine::RevokedKey(id)));
+      if (held) RETURN_IF_ERROR(txn.Purge(id));
     }
     return absl::OkStatus();
   }));
   absl::MutexLock lock(&mu_);
   summary_.purged += changes.purged.size();
-  revoked_pending_.insert(revoked_pending_.end(), still.begin(), still.end());
+  revocations_waiting_ = still_waiting;
   return absl::OkStatus();
 }
 

@@ -104,7 +104,8 @@ class SyncSession {
   };
   std::deque<InFlight> in_flight_ ABSL_GUARDED_BY(mu_);
   size_t acknowledged_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<crdt::RecordId> revoked_pending_ ABSL_GUARDED_BY(mu_);
+  // Some record waits for its purge (quarantine::RevokedKey); set at Connect from the store.
+  bool revocations_waiting_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<crdt::RecordId> refetch_sent_;         // Hello.refetch; cleared once caught up
   bool round_open_ ABSL_GUARDED_BY(mu_) = false;     // a push round is not yet checkpointed
   bool round_scanned_ ABSL_GUARDED_BY(mu_) = false;  // the open round has sent its last batch
