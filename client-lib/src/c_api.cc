@@ -146,7 +146,12 @@ rapport_status rapport_open(const char* path, const char* schema_path, rapport_r
   });
 }
 
-void rapport_close(rapport_replica* replica) { delete replica; }
+void rapport_close(rapport_replica* replica) {
+  if (replica == nullptr) return;
+  // A hook refuses (from a sync callback, which stop would wait for): the replica stays open.
+  if (Guard([&] { return replica->close_hooks.RunAll(); }) != RAPPORT_OK) return;
+  delete replica;
+}
 
 rapport_status rapport_replica_id(rapport_replica* replica, char** out) {
   if (out != nullptr) *out = nullptr;

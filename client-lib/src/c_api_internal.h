@@ -9,14 +9,20 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "client-lib/src/close_hooks.h"
 #include "rapport/rapport.h"
 #include "rapport/replica.h"
 
 struct rapport_replica {
+  explicit rapport_replica(std::unique_ptr<rapport::Replica> r) : replica(std::move(r)) {}
+
   std::unique_ptr<rapport::Replica> replica;
+  // Continuous syncs still running on the replica, stopped by rapport_close before it deletes.
+  rapport::c_api::CloseHooks close_hooks;
 };
 
 namespace rapport::c_api {

@@ -84,7 +84,9 @@ void rapport_free(void* p);
 /* Opens (creating if absent) the store in directory `path`. `schema_path` NULL or "" means the
  * built-in customer schema. */
 rapport_status rapport_open(const char* path, const char* schema_path, rapport_replica** out);
-/* Closes the replica; NULL is fine. No other call on it may be running. */
+/* Closes the replica; NULL is fine. No other call on it may be running. A continuous sync still
+ * running on it (rapport/rapport_sync.h) is stopped first; called from a sync callback, close is
+ * refused instead (the replica stays open and rapport_last_error says why). */
 void rapport_close(rapport_replica* replica);
 /* 16 hex digits. */
 rapport_status rapport_replica_id(rapport_replica* replica, char** out);

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "client-lib/src/c_api_internal.h"
 #include "client-lib/src/json.h"
+#include "client-lib/src/sync/c_sync_internal.h"
 #include "rapport/rapport_sync.h"
 #include "rapport/sync.h"
 
@@ -42,8 +43,7 @@ rapport_status rapport_sync_once(rapport_replica* replica, const char* address,
         const rapport_progress_fn fn = config->on_progress;
         void* context = config->progress_context;
         options.on_progress = [fn, context](const rapport::SyncProgress& p) {
-          const rapport_sync_progress c{p.pushed, p.acknowledged, p.pulled, p.bytes,
-                                        p.estimated_total};
+          const rapport_sync_progress c = rapport::c_api::ToC(p);
           fn(&c, context);
         };
       }
