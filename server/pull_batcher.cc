@@ -38,40 +38,68 @@ absl::StatusOr<PullBatch> NextPullBatch(const store::RecordStore& store, store::
   size_t bytes = 0;
   uint64_t scanned = from.position;
   bool full = false;
-  RETURN_IF_ERROR(store.ScanFeed(
-      from.position, std::numeric_limits<size_t>::max(),
-      [&](const crdt::Record& record, uint64_t seq) {
-        if (filter.in_scope && !filter.in_scope(record)) {
-          if (filter.held_by_client && filter.held_by_client(record)) {
-            const std::string_view id = record.id().bytes();
-            pull->add_revocations(std::string(id));
-            bytes += id.size();
-          }
-          scanned = seq;
-          return bytes < max_bytes;
-        }
-        // A record the client was never sent (it just entered the client's scope, e.g. by a
-        // reassignment) goes whole: the client lacks its parts from before the base too.
-        const bool whole = from.base > 0 && filter.held_by_client && !filter.held_by_client(record);
-        crdt::Record delta = record.DeltaSince(whole ? 0 : from.base);
-        if (filter.pushed != nullptr && filter.pushed->Covers(record.id(), seq, from.base)) {
-          ++batch.skipped_echoes;
-          scanned = seq;
-          return true;
-        }
-        rapport::v1::RecordState state;
-        crdt::RecordToProto(delta, &state);
-        const size_t size = state.ByteSizeLong();
-        if (bytes > 0 && bytes + size > max_bytes) {
-          full = true;
-          return false;
-        }
-        bytes += size;
-        *pull->add_deltas() = std::move(state);
-        batch.sent.push_back(record.id());
-        scanned = seq;
-        return true;
-      }));
+  // A record the client may not see: revoke it if the client holds it, else skip it.
+  auto out_of_scope = [&](const crdt::RecordId& id, uint64_t seq) {
+    if (filter.held_by_client && filter.held_by_client(id)) {
+      const std::string_view bytes_of_id = id.bytes();
+      pull->add_revocations(std::string(bytes_of_id));
+      bytes += bytes_of_id.size();
+    }
+    scanned = seq;
+    return bytes < max_bytes;
+  };
+  auto offer = [&](const crdt::Record& record, uint64_t seq) {
+    if (filter.in_scope && !filter.in_scope(record)) return out_of_scope(record.id(), seq);
+    if (filter.pushed != nullptr && filter.pushed->Covers(record.id(), seq, from.base)) {
+      ++batch.skipped_echoes;
+      scanned = seq;
+      return true;
+    }
+    // A record the client was never sent (it just entered the client's scope, e.g. by a
+    // reassignment) goes whole: the client lacks its parts from before the base too.
+    const bool whole =
+        from.base > 0 && filter.held_by_client && !filter.held_by_client(record.id());
+    rapport::v1::RecordState state;
+    crdt::RecordToProto(record.DeltaSince(whole ? 0 : from.base), &state);
+    const size_t size = state.ByteSizeLong();
+    if (bytes > 0 && bytes + size > max_bytes) {
+      full = true;
+      return false;
+    }
+    bytes += size;
+    *pull->add_deltas() = std::move(state);
+    batch.sent.push_back(record.id());
+    scanned = seq;
+    return true;
+  };
+  if (!filter.in_scope) {
+    RETURN_IF_ERROR(store.ScanFeed(from.position, std::numeric_limits<size_t>::max(), offer));
+  } else {
+    // Scoped: read only the records the scope may contain.
+    absl::Status failed;
+    RETURN_IF_ERROR(
+        store.ScanFeedIds(from.position, std::numeric_limits<size_t>::max(),
+                          [&](const crdt::RecordId& id, uint64_t seq) {
+                            if (filter.known_in_scope) {
+                              const std::optional<bool> known = filter.known_in_scope(id, seq);
+                              if (known.has_value() && !*known) return out_of_scope(id, seq);
+                            }
+                            absl::StatusOr<std::optional<crdt::Record>> record = store.Get(id);
+                            if (!record.ok()) {
+                              failed = record.status();
+                              return false;
+                            }
+                            if (!record->has_value()) {  // purged since the scan read its entry
+                              scanned = seq;
+                              return true;
+                            }
+                            if (filter.learn) filter.learn(**record);
+                            // The record may have changed since its entry was read: offer what it
+                            // is now (its new entry, further on, is visited again).
+                            return offer(**record, seq);
+                          }));
+    RETURN_IF_ERROR(failed);
+  }
   batch.records = pull->deltas_size();
   if (full || batch.records > 0 || pull->revocations_size() > 0) {
     pull->set_checkpoint(from.base);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,9 +32,14 @@ struct PullBatch {
 struct PullFilter {
   // Called with the whole record. Null: the client may see every record.
   std::function<bool(const crdt::Record&)> in_scope;
+  // With in_scope: answers it from the record's id and feed seq when it can (nullopt: it
+  // cannot), so records the client may not see need not be read at all; and learns from each
+  // record that is read. Both may be null.
+  std::function<std::optional<bool>(const crdt::RecordId&, uint64_t seq)> known_in_scope;
+  std::function<void(const crdt::Record&)> learn;
   // Whether the client was sent the record before (null: assume it holds everything it may
   // see). Out of scope and held: it must purge it. In scope and not held: it gets it whole.
-  std::function<bool(const crdt::Record&)> held_by_client;
+  std::function<bool(const crdt::RecordId&)> held_by_client;
   const PushedRecords* pushed = nullptr;  // null: no echo suppression
 };
 

@@ -30,7 +30,7 @@ std::string ReplicaHex(crdt::ReplicaId id) { return absl::StrCat(absl::Hex(id, a
 
 }  // namespace
 
-SessionReactor::SessionReactor(const SessionEnv& env, CommitQueue& commits, WorkerPool& workers,
+SessionReactor::SessionReactor(const SessionEnv& env, SessionServices services,
                                absl::StatusOr<SessionGate::Pass> pass, std::string peer_address,
                                std::function<void(SessionReactor*)> on_done)
     : store_(env.store),
@@ -42,8 +42,9 @@ SessionReactor::SessionReactor(const SessionEnv& env, CommitQueue& commits, Work
       peer_address_(std::move(peer_address)),
       on_done_(std::move(on_done)),
       pass_(std::move(pass)),
-      commits_(commits),
-      workers_(workers) {}
+      commits_(services.commits),
+      workers_(services.workers),
+      scopes_(services.scopes) {}
 
 void SessionReactor::Start() {
   if (pass_.ok()) {
@@ -410,8 +411,8 @@ std::string SessionReactor::DeliveredKey(const crdt::RecordId& id) const {
   return absl::StrCat("delivered/", client_replica_, "/", AV(id.bytes()));
 }
 
-bool SessionReactor::HeldByClient(const crdt::Record& record) const {
-  absl::StatusOr<std::optional<std::string>> mark = store_.GetAux(DeliveredKey(record.id()));
+bool SessionReactor::HeldByClient(const crdt::RecordId& id) const {
+  absl::StatusOr<std::optional<std::string>> mark = store_.GetAux(DeliveredKey(id));
   // On a read error, tell the client to purge: purging what it may not hold is harmless.
   return !mark.ok() || mark->has_value();
 }
@@ -486,9 +487,13 @@ void SessionReactor::ProducePull(store::FeedCheckpoint from, std::vector<crdt::R
   const std::optional<auth::Scope>& scope = pass_->scope();
   if (tracked()) {
     filter.in_scope = [&scope](const crdt::Record& r) { return scope->Contains(r); };
+    filter.known_in_scope = [this, &scope](const crdt::RecordId& id, uint64_t seq) {
+      return scopes_.Contains(*scope, id, seq);
+    };
+    filter.learn = [this, &scope](const crdt::Record& r) { scopes_.Put(*scope, r); };
     // A client at the very start of the feed holds nothing from this server yet.
     if (from.position > 0) {
-      filter.held_by_client = [this](const crdt::Record& r) { return HeldByClient(r); };
+      filter.held_by_client = [this](const crdt::RecordId& id) { return HeldByClient(id); };
     }
   }
   absl::StatusOr<PullBatch> batch =

@@ -30,6 +30,7 @@
 #include "server/commit_queue.h"
 #include "server/pull_batcher.h"
 #include "server/pushed_records.h"
+#include "server/scope_cache.h"
 #include "server/session_gate.h"
 #include "server/sync_service.h"
 #include "server/worker_pool.h"
@@ -50,7 +51,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   // `on_done` runs last, from OnDone; it must release the registry's reference to this session.
   // `pass` is the caller admitted by the SessionGate, or why it was not (the session then ends
   // with that status at once).
-  SessionReactor(const SessionEnv& env, CommitQueue& commits, WorkerPool& workers,
+  SessionReactor(const SessionEnv& env, SessionServices services,
                  absl::StatusOr<SessionGate::Pass> pass, std::string peer_address,
                  std::function<void(SessionReactor*)> on_done);
 
@@ -96,7 +97,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   bool tracked() const;
   absl::Status MarkDelivered(store::WriteTransaction& txn,
                              const std::vector<crdt::RecordId>& ids) const;
-  bool HeldByClient(const crdt::Record& record) const;
+  bool HeldByClient(const crdt::RecordId& id) const;
   std::string DeliveredKey(const crdt::RecordId& id) const;
 
   store::RecordStore& store_;
@@ -119,6 +120,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
 
   CommitQueue& commits_;
   WorkerPool& workers_;
+  ScopeCache& scopes_;
 
   // Touched by one message's handling at a time (the next read starts after it).
   grpc::ByteBuffer in_bytes_;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/auth/scope.h"
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
 #include "rapport/v1/sync.grpc.pb.h"
@@ -17,6 +18,7 @@
 #include "server/metrics/session_log.h"
 #include "server/metrics/sync_metrics.h"
 #include "server/peer_table.h"
+#include "server/scope_cache.h"
 #include "server/session_gate.h"
 #include "server/worker_pool.h"
 
@@ -38,6 +40,13 @@ struct SessionEnv {
   PeerTable& peers;
   SyncMetrics& metrics;
   const SessionLog& log;
+};
+
+// The machinery every session of one service shares (docs/protocol.md, "Threads").
+struct SessionServices {
+  CommitQueue& commits;
+  WorkerPool& workers;
+  ScopeCache& scopes;
 };
 
 // The Session method is raw (bytes in, bytes out) so SessionReactor parses each message itself
@@ -64,7 +73,9 @@ class SyncService final
   // callbacks may hand work to the pool), then the pool runs what is left and stops.
   WorkerPool workers_;
   CommitQueue commits_;
-  CommitFanout fanout_;  // holds every open session
+  ScopeCache scopes_;
+  auth::Scope facts_of_;  // reads records' scope facts for the cache's warm-up
+  CommitFanout fanout_;   // holds every open session
 };
 
 }  // namespace rapport::server

@@ -14,20 +14,6 @@ bool IsOneOf(const std::string& value, const std::vector<std::string>& allowed) 
   return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
 
-// Calls `match` on every string sibling of value field `number`; true if any matches.
-template <typename Match>
-bool AnySibling(const crdt::Fields& fields, std::optional<crdt::FieldId> number, Match match) {
-  if (!number) return false;
-  const crdt::Field* field = fields.Find(*number);
-  const auto* reg = field == nullptr ? nullptr : field->As<crdt::ValueRegister>();
-  if (reg == nullptr) return false;
-  for (const crdt::Sibling& sibling : reg->siblings()) {
-    const auto* text = std::get_if<std::string>(&sibling.value);
-    if (text != nullptr && match(*text)) return true;
-  }
-  return false;
-}
-
 // Every sibling of value register `field` is a string accepted by `accept` (and there is one).
 template <typename Accept>
 bool AllSiblings(const crdt::Field& field, Accept accept) {
@@ -76,28 +62,50 @@ const Scope::ScopeFields* Scope::FieldsOf(std::string_view type) const {
   return nullptr;
 }
 
-bool Scope::Contains(const crdt::Record& record) const {
-  if (claims_.role == Role::kAdmin) return true;
+ScopeFacts Scope::FactsOf(const crdt::Record& record) const {
+  ScopeFacts facts;
+  facts.type = record.type();
+  facts.erased = record.erased();
   const ScopeFields* f = FieldsOf(record.type());
-  if (record.erased()) {
-    // See "Erased records" in scope.h: without scope fields the tombstone goes everywhere.
-    const bool has_scope_field =
-        f != nullptr && ((f->owner && record.fields().Find(*f->owner)) ||
-                         (f->territory && record.fields().Find(*f->territory)) ||
-                         (f->branch && record.fields().Find(*f->branch)));
-    if (!has_scope_field) return true;
-  }
-  if (f == nullptr) return false;
+  if (f == nullptr) return facts;
+  // Every string sibling of value field `number`; whether the record has the field at all.
+  auto collect = [&](std::optional<crdt::FieldId> number,
+                     absl::InlinedVector<std::string_view, 1>& out) {
+    const crdt::Field* field = number ? record.fields().Find(*number) : nullptr;
+    if (field == nullptr) return false;
+    if (const auto* reg = field->As<crdt::ValueRegister>()) {
+      for (const crdt::Sibling& sibling : reg->siblings()) {
+        if (const auto* text = std::get_if<std::string>(&sibling.value)) out.push_back(*text);
+      }
+    }
+    return true;
+  };
+  facts.has_owner = collect(f->owner, facts.owners);
+  facts.has_territory = collect(f->territory, facts.territories);
+  facts.has_branch = collect(f->branch, facts.branches);
+  return facts;
+}
+
+bool Scope::Contains(const ScopeFacts& facts) const {
+  if (claims_.role == Role::kAdmin) return true;
+  // See "Erased records" in scope.h: without scope fields the tombstone goes everywhere.
+  if (facts.erased && !facts.has_owner && !facts.has_territory && !facts.has_branch) return true;
+  if (FieldsOf(facts.type) == nullptr) return false;
+  auto any_of = [](const absl::InlinedVector<std::string_view, 1>& values, auto match) {
+    return std::any_of(values.begin(), values.end(), match);
+  };
+  auto one_of = [](const std::vector<std::string>& allowed) {
+    return [&allowed](std::string_view v) {
+      return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+    };
+  };
   switch (claims_.role) {
     case Role::kRep:
-      return AnySibling(record.fields(), f->owner,
-                        [&](const std::string& v) { return v == claims_.subject; }) ||
-             AnySibling(record.fields(), f->territory,
-                        [&](const std::string& v) { return IsOneOf(v, claims_.territories); });
+      return any_of(facts.owners, [&](std::string_view v) { return v == claims_.subject; }) ||
+             any_of(facts.territories, one_of(claims_.territories));
     case Role::kManager:
     case Role::kReplica:
-      return AnySibling(record.fields(), f->branch,
-                        [&](const std::string& v) { return IsOneOf(v, claims_.branches); });
+      return any_of(facts.branches, one_of(claims_.branches));
     case Role::kAdmin:
       return true;
   }

@@ -35,12 +35,23 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "core/auth/claims.h"
 #include "core/crdt/record.h"
 #include "core/schema/schema.h"
 
 namespace rapport::auth {
+
+// What the scope rule reads of a record: its type, whether it is erased, and which scope fields
+// it has with their string siblings. Views into the record (or into a cache's storage) it was
+// made from, so building one allocates nothing beyond its small inline vectors.
+struct ScopeFacts {
+  std::string_view type;
+  bool erased = false;
+  bool has_owner = false, has_territory = false, has_branch = false;
+  absl::InlinedVector<std::string_view, 1> owners, territories, branches;
+};
 
 class Scope {
  public:
@@ -50,7 +61,12 @@ class Scope {
   const Claims& claims() const { return claims_; }
 
   // Whether the record may be sent to (and kept by) the token's holder; see the rule above.
-  bool Contains(const crdt::Record& record) const;
+  bool Contains(const crdt::Record& record) const { return Contains(FactsOf(record)); }
+  // The same, from the facts of a record (a server caches them per record, so that filtering a
+  // pull does not decode records the caller may not see).
+  bool Contains(const ScopeFacts& facts) const;
+  // The facts of `record` the rule reads; they depend on the schema only, not on the claims.
+  ScopeFacts FactsOf(const crdt::Record& record) const;
 
   // Checks one pushed delta. `before` is the server's state of the record before the push (a
   // default-constructed Record, or one with no fields, no delete flag and no erasure, if it does

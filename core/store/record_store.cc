@@ -174,6 +174,44 @@ absl::Status RecordStore::ScanFeed(
   return absl::OkStatus();
 }
 
+absl::Status RecordStore::ScanFeedIds(
+    uint64_t after, size_t limit,
+    absl::FunctionRef<bool(const crdt::RecordId& id, uint64_t seq)> visit) const {
+  // Ids are small: bigger chunks than ScanFeed's, still one short read transaction each.
+  constexpr size_t kIdChunk = 4096;
+  uint64_t position = after;
+  size_t visited = 0;
+  while (visited < limit && position < std::numeric_limits<uint64_t>::max()) {
+    const size_t want = std::min(kIdChunk, limit - visited);
+    std::vector<std::pair<crdt::RecordId, uint64_t>> chunk;
+    chunk.reserve(want);
+    RETURN_IF_ERROR(WithRead([&](const ReadTxn& txn) -> absl::Status {
+      return txn.WithCursor(tables_.changes, [&](Cursor& cursor) -> absl::Status {
+        ASSIGN_OR_RETURN(std::optional<KeyValue> entry,
+                         cursor.Seek(layout::EncodeU64(position + 1)));
+        while (entry && chunk.size() < want) {
+          const std::optional<uint64_t> seq = layout::DecodeU64(entry->key);
+          absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(entry->value);
+          if (!seq || !id.ok()) {
+            return absl::DataLossError(
+                absl::StrCat("store at ", dir_, ": table 'changes' has a malformed entry"));
+          }
+          chunk.emplace_back(*id, *seq);
+          ASSIGN_OR_RETURN(entry, cursor.Next());
+        }
+        return absl::OkStatus();
+      });
+    }));
+    for (const auto& [id, seq] : chunk) {
+      ++visited;
+      if (!visit(id, seq)) return absl::OkStatus();
+      position = seq;
+    }
+    if (chunk.size() < want) break;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<QueryPage> RecordStore::Scan(const std::string& index, const std::string& lo,
                                             const std::string& hi, size_t limit,
                                             const std::string& resume_after) const {

@@ -108,6 +108,13 @@ class RecordStore {
       uint64_t after, size_t limit,
       absl::FunctionRef<bool(const crdt::Record& record, uint64_t seq)> visit) const;
 
+  // The feed's entries after `after`, in seq order, as (record id, seq), without reading the
+  // records: for a caller that can tell from the id (and a cache keyed by seq) which records it
+  // needs. Chunked like ScanFeed; `visit` runs outside any transaction.
+  absl::Status ScanFeedIds(
+      uint64_t after, size_t limit,
+      absl::FunctionRef<bool(const crdt::RecordId& id, uint64_t seq)> visit) const;
+
   uint64_t last_seq() const { return last_seq_.load(std::memory_order_acquire); }
   absl::StatusOr<StoreStats> Stats() const;
 
