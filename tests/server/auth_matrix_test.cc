@@ -252,6 +252,13 @@ void AuthMatrixTest::CheckPush(const SyncSummary& pushed, const std::string& id,
   EXPECT_EQ(pushed.rejections[0].code, static_cast<int>(absl::StatusCode::kPermissionDenied));
 }
 
+void ExpectAdminOutcome(const grpc::Status& status, Outcome expected) {
+  ASSERT_TRUE(expected == kServed || expected == kDenied);
+  EXPECT_EQ(status.error_code(),
+            expected == kServed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
+      << status.error_message();
+}
+
 void AuthMatrixTest::Check(const Cell& cell) {
   const std::string token = TokenOf(Callers().at(cell.caller));
   const auto seeded = seeded_.find(cell.target);
@@ -289,9 +296,7 @@ void AuthMatrixTest::Check(const Cell& cell) {
       grpc::ClientContext context;
       rapport::v1::GetStatsReply reply;
       const grpc::Status status = AdminStub(context, token)->GetStats(&context, {}, &reply);
-      EXPECT_EQ(status.error_code(), cell.expected == kServed ? grpc::StatusCode::OK
-                                                              : grpc::StatusCode::PERMISSION_DENIED)
-          << status.error_message();
+      ExpectAdminOutcome(status, cell.expected);
       EXPECT_EQ(reply.records() >= 3, cell.expected == kServed);
       return;
     }
@@ -299,9 +304,7 @@ void AuthMatrixTest::Check(const Cell& cell) {
       grpc::ClientContext context;
       rapport::v1::ListPeersReply reply;
       const grpc::Status status = AdminStub(context, token)->ListPeers(&context, {}, &reply);
-      EXPECT_EQ(status.error_code(), cell.expected == kServed ? grpc::StatusCode::OK
-                                                              : grpc::StatusCode::PERMISSION_DENIED)
-          << status.error_message();
+      ExpectAdminOutcome(status, cell.expected);
       EXPECT_EQ(reply.peers_size() > 0, cell.expected == kServed);
       return;
     }
@@ -311,9 +314,7 @@ void AuthMatrixTest::Check(const Cell& cell) {
       request.set_record_id(id);
       rapport::v1::GetRecordReply reply;
       const grpc::Status status = AdminStub(context, token)->GetRecord(&context, request, &reply);
-      EXPECT_EQ(status.error_code(), cell.expected == kServed ? grpc::StatusCode::OK
-                                                              : grpc::StatusCode::PERMISSION_DENIED)
-          << status.error_message();
+      ExpectAdminOutcome(status, cell.expected);
       EXPECT_EQ(reply.has_record(), cell.expected == kServed);
       return;
     }
@@ -326,9 +327,7 @@ void AuthMatrixTest::Check(const Cell& cell) {
       request.set_record_id(copy);
       rapport::v1::EraseRecordReply reply;
       const grpc::Status status = AdminStub(context, token)->EraseRecord(&context, request, &reply);
-      EXPECT_EQ(status.error_code(), cell.expected == kServed ? grpc::StatusCode::OK
-                                                              : grpc::StatusCode::PERMISSION_DENIED)
-          << status.error_message();
+      ExpectAdminOutcome(status, cell.expected);
       EXPECT_EQ(ErasedOnServer(copy), cell.expected == kServed);
       return;
     }
