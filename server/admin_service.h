@@ -1,6 +1,8 @@
 // The Admin gRPC service (proto/rapport/v1/admin.proto): stats, peers, record lookup and
 // erasure, for operators with an admin token. Unary callback methods; each call is admitted by
-// the SessionGate (not counted against the session cap) and refused unless the role is admin.
+// the SessionGate (not counted against the session cap; refused if already past its deadline)
+// and refused unless the role is admin. Each does short, bounded work and has no server-side
+// timer (docs/security.md "Limits on calls").
 //
 // Thread-safe. The store, gate, peers and sync service must outlive it.
 #pragma once

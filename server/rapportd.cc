@@ -9,8 +9,10 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "server/rapportd_start.h"
+#include "server/server_auth.h"
 #include "server/server_config.h"
-#include "server/sync_server.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"rapportd: the Rapport sync server"};
@@ -55,20 +57,6 @@ int main(int argc, char** argv) {
                           options.listen.compare(options.listen.size() - 2, 2, ":0") == 0;
     options.metrics_listen = any_port ? "127.0.0.1:0" : "127.0.0.1:7421";
   }
-  if (options.auth.required) {
-    auto admin_token =
-        rapport::server::PrepareAuth(options.auth_files, options.data_dir, &options.auth);
-    if (!admin_token.ok()) {
-      std::fprintf(stderr, "rapportd: auth: %s\n", admin_token.status().ToString().c_str());
-      return 2;
-    }
-    if (*admin_token) {
-      std::printf(
-          "rapportd: new signing key %s/auth.key; admin token (also in %s/admin.token):\n%s\n",
-          options.data_dir.c_str(), options.data_dir.c_str(), admin_token->value().c_str());
-    }
-  }
-
   // Block the signals before gRPC starts its threads, so only sigwait below receives them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -76,26 +64,35 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto server = rapport::server::SyncServer::Start(options);
-  if (!server.ok()) {
-    std::fprintf(stderr, "rapportd: %s\n", server.status().ToString().c_str());
+  auto started = rapport::server::StartRapportd(options);
+  if (!started.ok()) {
+    std::fprintf(stderr, "rapportd: %s\n", started.status().ToString().c_str());
     return 1;
+  }
+  std::unique_ptr<rapport::server::SyncServer>& server = started->server;
+  if (started->new_admin_token) {
+    std::printf(
+        "rapportd: new signing key %s/auth.key; admin token, valid %s (also in "
+        "%s/admin.token):\n%s\n",
+        options.data_dir.c_str(),
+        absl::FormatDuration(rapport::server::kFirstStartAdminTokenLifetime).c_str(),
+        options.data_dir.c_str(), started->new_admin_token->c_str());
   }
   if (!options.upstream.address.empty()) {
     std::printf("rapportd: upstream %s, schedule %s\n", options.upstream.address.c_str(),
                 options.upstream.schedule.c_str());
   }
-  if ((*server)->metrics_port() > 0) {
-    std::printf("rapportd: metrics on http://127.0.0.1:%d/metrics\n", (*server)->metrics_port());
+  if (server->metrics_port() > 0) {
+    std::printf("rapportd: metrics on http://127.0.0.1:%d/metrics\n", server->metrics_port());
   }
-  std::printf("rapportd listening on %s (data %s)\n", (*server)->address().c_str(),
+  std::printf("rapportd listening on %s (data %s)\n", server->address().c_str(),
               options.data_dir.c_str());
   std::fflush(stdout);
 
   int signal = 0;
   sigwait(&signals, &signal);
   std::fprintf(stderr, "rapportd: signal %d, shutting down\n", signal);
-  (*server)->Shutdown(grace_ms);
-  server->reset();  // closes the store
+  server->Shutdown(grace_ms);
+  server.reset();  // closes the store
   return 0;
 }

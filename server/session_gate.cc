@@ -1,8 +1,11 @@
 #include "server/session_gate.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/status_macros.h"
 #include "core/string_view_compat.h"
 
@@ -27,6 +30,7 @@ absl::StatusOr<std::unique_ptr<SessionGate>> SessionGate::Create(AuthOptions opt
 
 absl::StatusOr<SessionGate::Pass> SessionGate::Admit(const grpc::CallbackServerContext& context,
                                                      bool counted) {
+  if (!counted) RETURN_IF_ERROR(CheckCallIsAlive(context));
   if (!verifier_) return Pass(nullptr, std::nullopt, "anonymous");
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
@@ -55,6 +59,18 @@ absl::StatusOr<SessionGate::Pass> SessionGate::Admit(const grpc::CallbackServerC
         slot, Pass::Release{pass.scope_->claims().subject});
   }
   return pass;
+}
+
+absl::Status SessionGate::CheckCallIsAlive(const grpc::CallbackServerContext& context) const {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  const bool has_deadline = deadline != std::chrono::system_clock::time_point::max();
+  const absl::Time now = options_.verifier.clock ? options_.verifier.clock() : absl::Now();
+  if (context.IsCancelled() || (has_deadline && absl::FromChrono(deadline) <= now)) {
+    return absl::DeadlineExceededError(
+        "the call was cancelled or its deadline passed before the server started it; nothing "
+        "was done");
+  }
+  return absl::OkStatus();
 }
 
 void SessionGate::ReleaseSlot(const std::string& subject) {

@@ -66,9 +66,15 @@ class SessionGate {
 
   // Unauthenticated (missing or invalid token) or ResourceExhausted (too many sessions of this
   // subject). `counted`: whether the pass holds a session slot (streams) or not (unary calls).
+  // A unary call is refused first with DeadlineExceeded if it was cancelled or its deadline has
+  // passed by the verifier's clock: its caller has given up, so the server does none of its work
+  // (not even the signature check). Unary calls do short, bounded work once admitted
+  // (docs/security.md "Limits on calls").
   absl::StatusOr<Pass> Admit(const grpc::CallbackServerContext& context, bool counted);
 
  private:
+  // DeadlineExceeded if the call was cancelled or is past its deadline (see Admit).
+  absl::Status CheckCallIsAlive(const grpc::CallbackServerContext& context) const;
   void ReleaseSlot(const std::string& subject);
 
   const AuthOptions options_;

@@ -145,14 +145,25 @@ absl::Status Scope::CheckPush(const crdt::Record& before, const crdt::Record& de
     return absl::PermissionDeniedError(
         absl::StrCat("record ", id, ": outside the scope of ", who, " (scope: ", RuleText(), ")"));
   }
+  // Record::Join keeps the smaller type name, and a field number means something else in each
+  // type: a delta of another type could write the stored type's `owner` as a field anyone may
+  // write, or turn the record into a type where its territory reads as an owner. A record's type
+  // is fixed at creation; only admin may push across types (no client does).
+  if (!creating && delta.type() != before.type() && claims_.role != Role::kAdmin) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("record ", id, " is a \"", before.type(), "\"; ", who,
+                     " may not change its type from \"", before.type(), "\" to \"", delta.type(),
+                     "\" (field numbers mean different things in each type)"));
+  }
   if (delta.erased() && claims_.role != Role::kAdmin && claims_.role != Role::kReplica) {
     return absl::PermissionDeniedError(absl::StrCat(
         "record ", id, ": ", who, " may not erase records; erasure is an admin operation"));
   }
 
-  // Write rights, with the creation exception for the pusher's own scope values.
-  const ScopeFields* f = FieldsOf(delta.type());
-  crdt::Record checked(delta.id(), delta.type());
+  // Write rights, with the creation exception for the pusher's own scope values, judged by the
+  // type the stored record will have: that is what the delta's field numbers will mean.
+  const ScopeFields* f = FieldsOf(after.type());
+  crdt::Record checked(delta.id(), after.type());
   for (const auto& [number, field] : delta.fields().entries()) {
     const bool own_scope_value =
         creating && f != nullptr &&

@@ -73,6 +73,9 @@ class Scope {
   // not exist yet), `after` the state the join of `delta` would produce. Refuses, with
   // PermissionDenied naming the record, the field and the rule:
   //   * a record that exists and is out of scope (without revealing its values);
+  //   * a delta whose type is not the stored record's, unless the role is admin: the join keeps
+  //     the smaller type name and field numbers mean different things in each type. Write rights
+  //     are judged by `after`'s type, the one the delta's field numbers will have;
   //   * an erasure by a role other than admin or replica;
   //   * a field the role may not write (Schema::CheckWriteRights). One exception: when creating a
   //     record, a role may set a scope field it could not otherwise write to a value of its own

@@ -37,9 +37,16 @@ struct SigningKey {
 // content is neither a usable PEM RSA private key nor a base64 secret of 32 bytes or more.
 absl::StatusOr<SigningKey> LoadSigningKey(const std::string& path);
 
-// Creates `path` holding a fresh HS256 secret: 32 bytes from OpenSSL's CSPRNG, base64, mode
-// 0600, written and fsync'ed before returning. AlreadyExists if `path` exists (a key is never
-// silently replaced: that would invalidate every token issued with it).
+// A fresh HS256 key: 32 bytes from OpenSSL's CSPRNG. Nothing is written.
+absl::StatusOr<SigningKey> GenerateHs256Key();
+
+// Creates `path` holding `key` (an HS256 key) in the format above: base64, mode 0600, written and
+// fsync'ed before returning (private_file.h). AlreadyExists if `path` exists (a key is never
+// silently replaced: that would invalidate every token issued with it); InvalidArgument for an
+// RS256 key or a secret under 32 bytes.
+absl::Status WriteHs256KeyFile(const std::string& path, const SigningKey& key);
+
+// GenerateHs256Key, then WriteHs256KeyFile.
 absl::Status GenerateHs256KeyFile(const std::string& path);
 
 // Adds what verifies tokens signed by `key` to `config`: the HS256 secret, or the RS256 public

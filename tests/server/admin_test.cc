@@ -108,6 +108,44 @@ TEST_F(AdminTest, ErasureReachesADeviceThatWasOfflineAndLaterWritesAreIgnored) {
   EXPECT_EQ(testing::Encoded(server_->store(), id), testing::Encoded(*phone, id));
 }
 
+// A server whose clock runs 30 minutes ahead of the callers': from its point of view every call
+// arrives after its deadline, as calls do whose handlers start late on an overloaded server.
+class LateAdminCallTest : public AdminTest {
+ protected:
+  void Configure(server::ServerOptions& options) override {
+    options.auth.verifier.clock = [] { return absl::Now() + absl::Minutes(30); };
+  }
+};
+
+TEST_F(LateAdminCallTest, CallPastItsDeadlineDoesNoWork) {
+  auto office = Device("office");
+  ASSERT_TRUE(office);
+  const std::string id = testing::Create(*office, "Chen Hardware");
+  MustSyncAs(*office, AdminToken());
+  const std::string before = testing::Encoded(server_->store(), id);
+
+  auto stub = Stub();
+  grpc::ClientContext context;
+  Authorize(context, AdminToken());  // a 10 s deadline: passed, by the server's clock
+  rapport::v1::EraseRecordRequest request;
+  request.set_record_id(id);
+  rapport::v1::EraseRecordReply reply;
+  const grpc::Status late = stub->EraseRecord(&context, request, &reply);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << late.error_message();
+  EXPECT_NE(late.error_message().find("nothing was done"), std::string::npos)
+      << late.error_message();
+  EXPECT_EQ(testing::Encoded(server_->store(), id), before);
+
+  // Without a deadline the call has not given up: it is served.
+  grpc::ClientContext patient;
+  patient.AddMetadata("authorization", "Bearer " + AdminToken());
+  const grpc::Status erased = stub->EraseRecord(&patient, request, &reply);
+  EXPECT_TRUE(erased.ok()) << erased.error_message();
+  auto record = server_->store().Get(*crdt::RecordId::Parse(id));
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_TRUE((*record)->erased());
+}
+
 TEST_F(AdminTest, MetricsEndpointCountsSessionsAndBytes) {
   auto device = Device("device");
   ASSERT_TRUE(device);

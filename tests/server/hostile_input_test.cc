@@ -1,5 +1,6 @@
 // Hostile or broken input: bytes that are not a ClientMessage and messages over the size limit
 // are refused with a code and a message, and what was stored before stays intact.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -103,6 +104,42 @@ TEST_F(HostileInputTest, OversizeMessageIsResourceExhaustedAndEarlierWorkStays) 
   EXPECT_FALSE(status.error_message().empty());
   EXPECT_FALSE(testing::Encoded(server_->store(), id).empty());
   EXPECT_EQ(Sync(*device).rejected, 0u);
+}
+
+// A client that pings an idle connection every 100 ms (HTTP/2 ping flood, the lever of several
+// DoS bugs in gRPC 1.51): the server allows one ping per 4 s without data and, after two strikes,
+// sends GOAWAY "too_many_pings" and closes the connection, ending the session long before the
+// call's own deadline. Other clients are unaffected.
+TEST_F(HostileInputTest, ClientPingingTooOftenIsDisconnected) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 100);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);  // no client-side brake
+  args.SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, 100);
+  auto channel = grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
+  auto stub = rapport::v1::Sync::NewStub(channel);
+  grpc::ClientContext context;
+  const auto started = std::chrono::steady_clock::now();
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto stream = stub->Session(&context);
+  ClientMessage hello;
+  hello.mutable_hello()->set_replica_id("00000000000000cc");
+  hello.mutable_hello()->set_protocol_version(1);
+  hello.mutable_hello()->set_live(true);  // stays open and idle once caught up
+  ASSERT_TRUE(stream->Write(hello));
+  ServerMessage in;
+  while (stream->Read(&in)) {
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+
+  int64_t now = testing::kMonday9am;
+  auto device = testing::OpenAt(tmp_.Sub("device"), &now);
+  ASSERT_TRUE(device);
+  testing::Create(*device, "Chen Hardware");
+  EXPECT_EQ(Sync(*device).pushed, 1u);
 }
 
 // Schema-invalid values: SyncTest.InvalidDeltaIsRejectedAndTheRestStored (sync_test.cc).

@@ -300,5 +300,111 @@ TEST(ScopeCheckPushTest, OnlyAdminAndReplicaMayErase) {
   }
 }
 
+// ---- CheckPush across record types ----
+//
+// Record::Join keeps the smaller of two type names, and field numbers mean different things in
+// different types. In this schema number 2 is a customer's owner but a note's text (anyone may
+// write it), and an "account" (smaller than "customer") has its owner at number 3, the customer's
+// territory.
+const schema::Schema& TwoTypes() {
+  static const schema::Schema kSchema = [] {
+    auto parsed = schema::Schema::Parse(R"(
+      name: "two-types" version: 1
+      types {
+        name: "customer"
+        fields { name: "name" number: 1 kind: VALUE type: STRING }
+        fields { name: "owner" number: 2 kind: VALUE type: STRING writers: [MANAGER, ADMIN, REPLICA] }
+        fields { name: "territory" number: 3 kind: VALUE type: STRING writers: [MANAGER, ADMIN, REPLICA] }
+        fields { name: "branch" number: 4 kind: VALUE type: STRING writers: [ADMIN, REPLICA] }
+      }
+      types {
+        name: "note"
+        fields { name: "text" number: 2 kind: VALUE type: STRING }
+      }
+      types {
+        name: "account"
+        fields { name: "name" number: 1 kind: VALUE type: STRING }
+        fields { name: "owner" number: 3 kind: VALUE type: STRING writers: [MANAGER, ADMIN, REPLICA] }
+        fields { name: "territory" number: 2 kind: VALUE type: STRING writers: [MANAGER, ADMIN, REPLICA] }
+      })");
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    return parsed.ok() ? *std::move(parsed) : schema::Schema::DefaultCustomer();
+  }();
+  return kSchema;
+}
+
+// Rep "li" of territory "north" and a customer of that territory and branch "b1" owned by "zhang".
+Claims NorthRep() {
+  Claims c = ClaimsOf(Role::kRep);
+  c.territories = {"north"};
+  return c;
+}
+Record NorthCustomerOfZhang() {
+  Record record(TestId(), "customer");
+  crdt::HybridClock clock;
+  crdt::RecordEdit edit(record, 1, clock, 1'000, 1);
+  EXPECT_TRUE(edit.Set(2, std::string("zhang")).ok());  // owner
+  EXPECT_TRUE(edit.Set(3, std::string("north")).ok());  // territory
+  EXPECT_TRUE(edit.Set(4, std::string("b1")).ok());     // branch
+  return record;
+}
+
+// What the server does with a pushed delta of type `type` setting field `number` to `value`:
+// `after` is the stored record joined with it (session_reactor.cc).
+Push ForeignTypedSet(const Record& before, const std::string& type, crdt::FieldId number,
+                     const std::string& value) {
+  Record typed(before.id(), type);
+  crdt::HybridClock clock(before.MaxHlc());
+  crdt::RecordEdit edit(typed, 7, clock, 20'000, before.MaxSeq() + 1);
+  EXPECT_TRUE(edit.Set(number, value).ok());
+  Push p{before, edit.Delta(), before};
+  p.after.Join(p.delta, before.MaxSeq() + 1);
+  return p;
+}
+
+TEST(ScopeCheckPushTest, RepCannotWriteOwnerThroughAnotherTypesFieldNumber) {
+  // "note" > "customer": the record stays a customer, and the note's "text" lands as its owner.
+  const Push p = ForeignTypedSet(NorthCustomerOfZhang(), "note", 2, "li");
+  ASSERT_EQ(p.after.type(), "customer");
+  const absl::Status s = Scope(NorthRep(), TwoTypes()).CheckPush(p.before, p.delta, p.after);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_NE(s.message().find("type"), std::string::npos) << s;
+}
+
+TEST(ScopeCheckPushTest, NonAdminCannotChangeARecordsType) {
+  // "account" < "customer": the join turns the customer into an account, so its territory (3)
+  // would be read as the account's owner from then on.
+  const Push p = ForeignTypedSet(NorthCustomerOfZhang(), "account", 1, "Acme");
+  ASSERT_EQ(p.after.type(), "account");
+  for (Role role : {Role::kRep, Role::kManager, Role::kReplica}) {
+    Claims claims = NorthRep();
+    claims.role = role;
+    claims.branches = {"b1"};
+    const absl::Status s = Scope(claims, TwoTypes()).CheckPush(p.before, p.delta, p.after);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << RoleName(role) << ": " << s;
+    EXPECT_NE(s.message().find("may not change its type from \"customer\" to \"account\""),
+              std::string::npos)
+        << s;
+  }
+  EXPECT_TRUE(Scope(ClaimsOf(Role::kAdmin), TwoTypes()).CheckPush(p.before, p.delta, p.after).ok());
+}
+
+TEST(ScopeCheckPushTest, EachTypeIsCheckedWithItsOwnFieldNumbers) {
+  const Scope rep(NorthRep(), TwoTypes());
+  // Same type: writing the customer's owner is refused, its name is not.
+  const Push owner = ForeignTypedSet(NorthCustomerOfZhang(), "customer", 2, "li");
+  EXPECT_EQ(rep.CheckPush(owner.before, owner.delta, owner.after).code(),
+            absl::StatusCode::kPermissionDenied);
+  const Push name = ForeignTypedSet(NorthCustomerOfZhang(), "customer", 1, "Acme");
+  EXPECT_TRUE(rep.CheckPush(name.before, name.delta, name.after).ok());
+  // A new account the rep owns: its owner is number 3 there, the creation exception applies.
+  const Push own_account = ForeignTypedSet(Record(), "account", 3, "li");
+  EXPECT_TRUE(rep.CheckPush(Record(), own_account.delta, own_account.after).ok());
+  // Number 2 of a new account is its territory: someone else's is refused.
+  const Push other_territory = ForeignTypedSet(Record(), "account", 2, "south");
+  EXPECT_EQ(rep.CheckPush(Record(), other_territory.delta, other_territory.after).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace rapport::auth
