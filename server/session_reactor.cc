@@ -44,7 +44,8 @@ SessionReactor::SessionReactor(const SessionEnv& env, SessionServices services,
       pass_(std::move(pass)),
       commits_(services.commits),
       workers_(services.workers),
-      scopes_(services.scopes) {}
+      scopes_(services.scopes),
+      facts_of_(services.facts_of) {}
 
 void SessionReactor::Start() {
   if (pass_.ok()) {
@@ -279,7 +280,8 @@ struct SessionReactor::PushWork {
   std::vector<std::pair<crdt::RecordId, absl::Status>> refused;
   struct Applied {
     crdt::RecordId id;
-    uint64_t before, after;  // the record's highest seq before and after the join
+    uint64_t before, after;             // the record's highest seq before and after the join
+    std::optional<crdt::Record> state;  // after the join (as far as this job saw it)
   };
   std::vector<Applied> applied;
   uint64_t conflicts_created = 0;
@@ -355,8 +357,9 @@ absl::Status SessionReactor::WritePush(store::WriteTransaction& txn, CommitGroup
       ++work.conflicts_created;
     }
     group.Touched(delta.id());
+    const uint64_t after_seq = after ? after->MaxSeq() : 0;
     work.applied.push_back(
-        {delta.id(), before ? before->MaxSeq() : 0, after ? after->MaxSeq() : 0});
+        {delta.id(), before ? before->MaxSeq() : 0, after_seq, std::move(after)});
     held.push_back(delta.id());
   }
   // The client holds what it pushed: if the record later leaves its scope, it must be told.
@@ -376,8 +379,12 @@ void SessionReactor::PushCommitted(const absl::Status& status, const CommitGroup
   for (const auto& [id, refusal] : work.refused) AddRejection(*ack, id.ToString(), refusal);
   for (const PushWork::Applied& a : work.applied) {
     // A record another session's push joined in the same commit shares its new seq with this
-    // one: that seq is not this client's change alone, so it is not an echo.
-    if (!group.SharedWithAnotherJob(a.id)) pushed_.Remember(a.id, a.before, a.after);
+    // one: that seq is not this client's change alone, so it is not an echo, and the state this
+    // job saw is not the one committed at that seq.
+    if (group.SharedWithAnotherJob(a.id)) continue;
+    pushed_.Remember(a.id, a.before, a.after);
+    // Committed now: the scope facts of the new state hold for its seq (ScopeCache).
+    if (a.state) scopes_.Put(facts_of_, *a.state);
   }
   rejected_records_ += ack->rejections_size();
   metrics_.AddRejections(ack->rejections_size());
@@ -490,7 +497,7 @@ void SessionReactor::ProducePull(store::FeedCheckpoint from, std::vector<crdt::R
     filter.known_in_scope = [this, &scope](const crdt::RecordId& id, uint64_t seq) {
       return scopes_.Contains(*scope, id, seq);
     };
-    filter.learn = [this, &scope](const crdt::Record& r) { scopes_.Put(*scope, r); };
+    filter.learn = [this](const crdt::Record& r) { scopes_.Put(facts_of_, r); };
     // A client at the very start of the feed holds nothing from this server yet.
     if (from.position > 0) {
       filter.held_by_client = [this](const crdt::RecordId& id) { return HeldByClient(id); };

@@ -121,6 +121,7 @@ class SessionReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, gr
   CommitQueue& commits_;
   WorkerPool& workers_;
   ScopeCache& scopes_;
+  const auth::Scope& facts_of_;
 
   // Touched by one message's handling at a time (the next read starts after it).
   grpc::ByteBuffer in_bytes_;

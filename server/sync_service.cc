@@ -10,8 +10,8 @@ namespace rapport::server {
 SyncService::SyncService(SessionEnv env, SessionGate& gate)
     : env_(env),
       gate_(gate),
-      commits_(env.store),
       facts_of_(auth::Claims{}, env.schema),
+      commits_(env.store),
       fanout_(env.store) {
   scopes_.WarmFrom(env_.store, facts_of_);
 }
@@ -21,8 +21,8 @@ SyncService::~SyncService() = default;
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Session(
     grpc::CallbackServerContext* context) {
   auto session = std::make_shared<SessionReactor>(
-      env_, SessionServices{commits_, workers_, scopes_}, gate_.Admit(*context, /*counted=*/true),
-      context->peer(), [this](SessionReactor* done) {
+      env_, SessionServices{commits_, workers_, scopes_, facts_of_},
+      gate_.Admit(*context, /*counted=*/true), context->peer(), [this](SessionReactor* done) {
         // Dropped here (or later, by the fan-out thread, if it is notifying this session).
         std::shared_ptr<CommitListener> last = fanout_.Remove(done);
       });

@@ -47,6 +47,7 @@ struct SessionServices {
   CommitQueue& commits;
   WorkerPool& workers;
   ScopeCache& scopes;
+  const auth::Scope& facts_of;  // reads records' scope facts for the cache (claims unused)
 };
 
 // The Session method is raw (bytes in, bytes out) so SessionReactor parses each message itself
@@ -71,11 +72,11 @@ class SyncService final
   SessionGate& gate_;
   // Destroyed in reverse: the sessions let go first, then queued commits are made (their
   // callbacks may hand work to the pool), then the pool runs what is left and stops.
+  auth::Scope facts_of_;  // reads records' scope facts for the cache
+  ScopeCache scopes_;
   WorkerPool workers_;
   CommitQueue commits_;
-  ScopeCache scopes_;
-  auth::Scope facts_of_;  // reads records' scope facts for the cache's warm-up
-  CommitFanout fanout_;   // holds every open session
+  CommitFanout fanout_;  // holds every open session
 };
 
 }  // namespace rapport::server
