@@ -255,6 +255,26 @@ TEST(Import, JsonLinesRowsAreCheckedLineByLine) {
   EXPECT_EQ(ByKey(*replica, "J1")->counters.at("loyalty_points"), 5);
 }
 
+TEST(Import, JsonLinesTimelineEntriesTakeIntegerMillisecondTimestamps) {
+  TempDir dir;
+  // 1767225600000 ms is 2026-01-01T00:00:00Z; docs/cli.md allows either form in JSON Lines.
+  WriteFile(dir.Sub("ms.jsonl"),
+            "{\"external_key\":\"R2\",\"name\":\"r\",\"interactions\":"
+            "[{\"occurred_at\":1767225600000,\"kind\":\"visit\"}]}\n"
+            "{\"external_key\":\"R3\",\"name\":\"s\",\"interactions\":"
+            "[{\"occurred_at\":true,\"kind\":\"visit\"}]}\n");
+  auto replica = Replica::Open(dir.Sub("store")).value();
+  const ImportSummary s = Import(*replica, dir.Sub("ms.jsonl"), 1000, InputFormat::kJsonLines);
+  EXPECT_EQ(s.imported, 1u);
+  ASSERT_EQ(s.issues.size(), 1u);
+  EXPECT_EQ(s.issues[0].line, 2);
+  EXPECT_NE(s.issues[0].reason.find("occurred_at"), std::string::npos) << s.issues[0].reason;
+  const std::optional<RecordView> r2 = ByKey(*replica, "R2");
+  ASSERT_TRUE(r2.has_value());
+  ASSERT_EQ(r2->timelines.at("interactions").size(), 1u);
+  EXPECT_EQ(r2->timelines.at("interactions")[0].occurred_at.millis, 1767225600000);
+}
+
 // Every record of `a` has a record in `b` with the same external key and the same contents.
 void ExpectSameArchive(const std::vector<RecordView>& a, const std::vector<RecordView>& b) {
   ASSERT_EQ(a.size(), b.size());
