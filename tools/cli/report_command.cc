@@ -121,6 +121,10 @@ absl::Status RunSatisfaction(const ReportFlags& flags) {
 }
 
 absl::Status RunDue(const ReportFlags& flags) {
+  if (flags.days < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--days ", flags.days, ": give at least 1 (1 is today only)"));
+  }
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   DueOptions options{archive.today, flags.days, flags.inactive_days};
   const DueReport report = ComputeDue(archive.records, options);
@@ -181,7 +185,8 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   cmd = AddReport(report, "due",
                   "Birthdays, anniversaries and follow-ups due soon; customers drifting to lost",
                   due);
-  cmd->add_option("--days", due->days, "Look this many days ahead (default 7)");
+  cmd->add_option("--days", due->days,
+                  "Cover this many days, today included (default 7: today and the next 6)");
   cmd->add_option("--inactive-days", due->inactive_days,
                   "List customers with no interaction for this many days (default 90)");
   SetAction(cmd, exit_code, [due] { return RunDue(*due); });

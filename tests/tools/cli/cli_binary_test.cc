@@ -229,6 +229,23 @@ TEST(RapportBinary, ReportsAsJsonOnAFixture) {
   EXPECT_EQ(NumberText(*funnel.Find("transitions")->as_array()->at(1).Find("customers")), "1");
 }
 
+TEST(RapportBinary, BadReportOptionValuesExitOneNamingTheOption) {
+  TempDir dir;
+  WriteFile(dir.Sub("one.csv"), "external_key,name\nK1,a\n");
+  ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("one.csv")}).exit_code, 0);
+  auto refused = [&](std::vector<std::string> args, const std::string& option) {
+    args.insert(args.begin(), "report");
+    args.insert(args.end(), {"--store", dir.Sub("s")});
+    const std::string err = dir.Sub("err.txt");
+    const RunResult r = RunRapport(args, err);
+    EXPECT_EQ(r.exit_code, 1) << args[1] << " " << option;
+    std::ifstream in(err);
+    const std::string message((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(message.find(option), std::string::npos) << message;
+  };
+  refused({"due", "--days", "0"}, "--days 0");
+}
+
 TEST(RapportBinary, EditGetFindStatsInspect) {
   TempDir dir;
   WriteFile(dir.Sub("one.csv"), "external_key,name,city\nK1,Wang Fang 王芳,杭州\n");

@@ -160,7 +160,7 @@ TEST(ReportSatisfaction, IndexPerBranchAndSevenLevels) {
 }
 
 TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
-  // Today 2026-02-26 (2026 is not a leap year), 7 days ahead: up to 2026-03-05 inclusive.
+  // Today 2026-02-26 (2026 is not a leap year), 7 days counting today: up to 2026-03-04.
   RecordView d1 = Customer("d1");
   d1.values["birthday"].displayed = D("1990-03-01");        // in 3 days
   d1.values["founding_date"].displayed = D("2000-02-28");   // 26th anniversary in 2 days
@@ -177,7 +177,7 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   d3.values["lifecycle_stage"].displayed = EnumValue{"lost"};
   d3.timelines["interactions"] = {Entry("2024-01-01T08:00:00Z", "visit")};  // lost: not listed
   d3.maps["contacts"]["c1"]["name"].displayed = std::string("Zhou");
-  d3.maps["contacts"]["c1"]["birthday"].displayed = D("1975-03-05");  // in 7 days
+  d3.maps["contacts"]["c1"]["birthday"].displayed = D("1975-03-04");  // in 6 days, the last
   RecordView d4 = Customer("d4");
   d4.values["founding_date"].displayed = D("2026-02-27");  // 0 years: not an anniversary
 
@@ -191,7 +191,7 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   EXPECT_EQ(report.birthdays[2].id, "d3");
   EXPECT_EQ(report.birthdays[2].what, "contact birthday");
   EXPECT_EQ(report.birthdays[2].detail, "Zhou");
-  EXPECT_EQ(report.birthdays[2].in_days, 7);
+  EXPECT_EQ(report.birthdays[2].in_days, 6);
   ASSERT_EQ(report.anniversaries.size(), 2u);
   EXPECT_EQ(report.anniversaries[0].id, "d1");
   EXPECT_EQ(report.anniversaries[0].detail, "26 years");
@@ -206,6 +206,27 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   EXPECT_EQ(report.inactive[0].id, "d1");
   EXPECT_EQ(report.inactive[0].detail, "148 days");
   EXPECT_EQ(report.never_contacted, 1u);  // d4
+}
+
+TEST(ReportDue, DaysNCoversTodayAndTheNextNMinusOneDays) {
+  // --days 3 from 2026-02-26: the 26th, 27th and 28th; 1 March is the fourth day, outside.
+  std::vector<RecordView> records;
+  for (const char* day : {"1990-02-26", "1990-02-28", "1990-03-01"}) {
+    RecordView r = Customer(day);
+    r.values["birthday"].displayed = D(day);
+    records.push_back(r);
+  }
+  for (const char* day : {"2026-02-28", "2026-03-01"}) {
+    RecordView r = Customer(std::string("f") + day);
+    r.values["next_follow_up"].displayed = D(day);
+    records.push_back(r);
+  }
+  const DueReport report = ComputeDue(records, DueOptions{D("2026-02-26"), 3, 90});
+  ASSERT_EQ(report.birthdays.size(), 2u);
+  EXPECT_EQ(report.birthdays[0].in_days, 0);
+  EXPECT_EQ(report.birthdays[1].in_days, 2);
+  ASSERT_EQ(report.follow_ups.size(), 1u);
+  EXPECT_EQ(report.follow_ups[0].date, D("2026-02-28"));
 }
 
 TEST(ReportLoyalty, PointsAndPurchasesByStage) {
