@@ -37,8 +37,9 @@ bool IsRowError(const absl::Status& status) {
          status.code() == absl::StatusCode::kFailedPrecondition;
 }
 
-void Count(BatchOutcome& out, bool existed, bool changed) {
-  ++(!existed ? out.imported : changed ? out.updated : out.unchanged);
+void Count(BatchOutcome& out, const PendingRow& p, bool changed) {
+  ++(!p.existing.has_value() ? out.imported : changed ? out.updated : out.unchanged);
+  if (p.unknown_id) ++out.unknown_ids;
 }
 
 void Refuse(BatchOutcome& out, const PendingRow& p, const absl::Status& status) {
@@ -64,7 +65,7 @@ BatchOutcome CommitBatch(Replica& replica, const schema::RecordType& type,
     const absl::Status applied =
         mutations.empty() ? absl::OkStatus() : replica.Apply(mutations).status();
     if (applied.ok()) {
-      for (size_t i = 0; i < rows.size(); ++i) Count(out, rows[i].existing.has_value(), changes[i]);
+      for (size_t i = 0; i < rows.size(); ++i) Count(out, rows[i], changes[i]);
       return out;
     }
     if (!IsRowError(applied)) {
@@ -87,7 +88,7 @@ BatchOutcome CommitBatch(Replica& replica, const schema::RecordType& type,
           AppendRowMutations(type, p.row, p.existing ? &*p.existing : nullptr, one_refs, one);
       const absl::Status s = one.empty() ? absl::OkStatus() : replica.Apply(one).status();
       if (s.ok()) {
-        Count(out, p.existing.has_value(), changed);
+        Count(out, p, changed);
       } else if (IsRowError(s)) {
         Refuse(out, p, s);
       } else {

@@ -18,11 +18,13 @@ namespace rapport::cli {
 struct PendingRow {
   InputRow row;
   std::optional<RecordView> existing;  // the record the row updates, if any
+  bool unknown_id = false;             // the row names an id this store does not have
 };
 
 struct BatchOutcome {
   absl::Status status;  // a storage failure: the import stops
   size_t imported = 0, updated = 0, unchanged = 0, refused = 0;
+  size_t unknown_ids = 0;  // of `imported`: rows whose id this store did not have
   std::vector<RowIssue> issues;
 };
 

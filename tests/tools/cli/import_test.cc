@@ -174,6 +174,38 @@ TEST(Import, ReimportUpdatesByExternalKeyInsteadOfDuplicating) {
   EXPECT_EQ(k1.counters.at("loyalty_points"), 25);
 }
 
+TEST(Import, IdColumnMalformedIsRefusedUnknownCreatesAndIsCounted) {
+  TempDir dir;
+  auto replica = Replica::Open(dir.Sub("store")).value();
+  auto created = replica->Apply({Mutation::Create("customer", {{"name", std::string("Old")}})});
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string known = created->created[0];
+  // A well-formed id no store of this test has: the time part of `known`, another random part.
+  std::string unknown = known;
+  unknown.back() = unknown.back() == '0' ? '1' : '0';
+  WriteFile(dir.Sub("ids.csv"),
+            "id,name\n" + known + ",Renamed\nnot-an-id,Typo\n" + unknown + ",From another store\n");
+  const ImportSummary s = Import(*replica, dir.Sub("ids.csv"));
+  EXPECT_EQ(s.updated, 1u);
+  EXPECT_EQ(s.imported, 1u);
+  EXPECT_EQ(s.unknown_ids, 1u);
+  EXPECT_EQ(s.refused, 1u);
+  ASSERT_EQ(s.issues.size(), 1u);
+  EXPECT_EQ(s.issues[0].line, 3);
+  EXPECT_EQ(s.issues[0].column, "id");
+  EXPECT_NE(s.issues[0].reason.find("not-an-id"), std::string::npos) << s.issues[0].reason;
+  EXPECT_EQ(Name(*replica->Get(known).value()), "Renamed");
+  EXPECT_FALSE(replica->Get(unknown).value().has_value());  // ids cannot be chosen
+  EXPECT_EQ(All(*replica).size(), 2u);
+
+  // JSON Lines: an id that is not a string is refused too.
+  WriteFile(dir.Sub("ids.jsonl"), "{\"id\":42,\"name\":\"Number\"}\n");
+  const ImportSummary j = Import(*replica, dir.Sub("ids.jsonl"), 1000, InputFormat::kJsonLines);
+  EXPECT_EQ(j.refused, 1u);
+  ASSERT_EQ(j.issues.size(), 1u);
+  EXPECT_EQ(j.issues[0].column, "id");
+}
+
 TEST(ProgressMeter, PlainLinesEveryNRowsWhenNotATerminal) {
   std::ostringstream out;
   ProgressMeter meter(out, ProgressMeter::Mode::kLines, 2);
