@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "tools/cli/command_common.h"
 #include "tools/cli/record_source.h"
@@ -72,18 +73,37 @@ void Emit(const ReportFlags& flags, const JsonValue& json, const std::function<v
   }
 }
 
+// "80,95" as fractions {0.8, 0.95}: one or more strictly increasing percentages in (0, 100).
+// Every comma-separated part must be one, so "80,,95" or "" is a mistake, not fewer tiers.
+absl::StatusOr<std::vector<double>> ParseCuts(const std::string& text) {
+  std::vector<double> cuts;
+  int position = 0;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    ++position;
+    part = absl::StripAsciiWhitespace(part);
+    double percent = 0;
+    std::string problem;
+    if (part.empty()) {
+      problem = absl::StrCat("cut ", position, " is empty");
+    } else if (!absl::SimpleAtod(part, &percent) || !(percent > 0 && percent < 100)) {
+      problem = absl::StrCat("cut ", position, " \"", part, "\" is not a percentage above 0 and ",
+                             "below 100");
+    } else if (!cuts.empty() && percent / 100 <= cuts.back()) {
+      problem = absl::StrCat("cut ", position, " (", part, ") is not above the one before it");
+    }
+    if (!problem.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cuts \"", text, "\": ", problem,
+                       "; give strictly increasing percentages between 0 and 100, e.g. 80,95"));
+    }
+    cuts.push_back(percent / 100);
+  }
+  return cuts;
+}
+
 absl::Status RunTiers(const ReportFlags& flags) {
   TierOptions options;
-  options.cuts.clear();
-  for (absl::string_view part : absl::StrSplit(flags.cuts, ',', absl::SkipWhitespace())) {
-    double percent = 0;
-    if (!absl::SimpleAtod(part, &percent) || percent <= 0 || percent >= 100 ||
-        (!options.cuts.empty() && percent / 100 <= options.cuts.back())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--cuts \"", flags.cuts, "\": give ascending percentages between 0 and 100, e.g. 80,95"));
-    }
-    options.cuts.push_back(percent / 100);
-  }
+  ASSIGN_OR_RETURN(options.cuts, ParseCuts(flags.cuts));
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   const TierReport report = ComputeTiers(archive.records, options);
   Emit(flags, TiersJson(report, flags.list_customers),

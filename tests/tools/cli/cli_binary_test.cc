@@ -244,6 +244,11 @@ TEST(RapportBinary, BadReportOptionValuesExitOneNamingTheOption) {
     EXPECT_NE(message.find(option), std::string::npos) << message;
   };
   refused({"due", "--days", "0"}, "--days 0");
+  for (const char* cuts : {"", "80,,95", "95,80", "80,80", "0", "100", "80,abc", "80,"}) {
+    refused({"tiers", "--cuts", cuts}, "--cuts \"" + std::string(cuts) + "\"");
+  }
+  EXPECT_EQ(
+      RunRapport({"report", "tiers", "--store", dir.Sub("s"), "--cuts", " 70 , 90 "}).exit_code, 0);
 }
 
 TEST(RapportBinary, EditGetFindStatsInspect) {
