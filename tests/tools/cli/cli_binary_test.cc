@@ -112,7 +112,7 @@ std::vector<std::string> Contents(const std::string& jsonl) {
     JsonValue::Object fields;
     for (auto& [key, value] : *parsed->as_object()) {
       if (key == "id") continue;
-      if (key == "interactions") {
+      if (key == "interactions" || key == "lifecycle_history") {
         for (JsonValue& entry : *value.as_array()) {
           auto& members = *entry.as_object();
           members.erase(std::remove_if(members.begin(), members.end(),
