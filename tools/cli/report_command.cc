@@ -22,7 +22,6 @@ struct ReportFlags {
   std::string from, to;
   std::string cuts = "80,95";
   bool list_customers = false;
-  int lost_after_days = 90;
   std::string group_by = "branch";
   int days = 7;
   int inactive_days = 90;
@@ -114,7 +113,9 @@ absl::Status RunTiers(const ReportFlags& flags) {
 absl::Status RunFunnel(const ReportFlags& flags) {
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   FunnelOptions options;
-  options.lost_after_days = flags.lost_after_days;
+  if (const schema::FieldSpec* stage = archive.type->FindField(options.stage_field)) {
+    options.history_field = stage->history();
+  }
   ASSIGN_OR_RETURN(std::optional<Date> from, OptionalDate(flags.from, "--from"));
   ASSIGN_OR_RETURN(std::optional<Date> to, OptionalDate(flags.to, "--to"));
   options.to = to.value_or(archive.today);
@@ -184,12 +185,12 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   SetAction(cmd, exit_code, [tiers] { return RunTiers(*tiers); });
 
   auto funnel = std::make_shared<ReportFlags>();
-  cmd = AddReport(report, "funnel", "Customers per lifecycle stage and the transitions of a period",
+  cmd = AddReport(report, "funnel",
+                  "Customers per lifecycle stage, and the stage changes of a period from the "
+                  "stage's history",
                   funnel);
   cmd->add_option("--from", funnel->from, "First day of the period (default: 29 days before --to)");
   cmd->add_option("--to", funnel->to, "Last day of the period (default: today)");
-  cmd->add_option("--lost-after", funnel->lost_after_days,
-                  "Days without interaction after which a customer counts as lost (default 90)");
   SetAction(cmd, exit_code, [funnel] { return RunFunnel(*funnel); });
 
   auto satisfaction = std::make_shared<ReportFlags>();
