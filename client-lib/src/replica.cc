@@ -46,10 +46,16 @@ class BatchApplier {
   }
 
  private:
+  // What the batch knows of a record it touches, looked up once per record: an import batch
+  // has many mutations per record, and each names it.
+  struct Known {
+    std::string type;
+    std::string id_text;
+  };
   struct Target {
     crdt::RecordId id;
-    std::string id_text;
-    std::string type;
+    const std::string& id_text;  // in known_, which outlives every Target
+    const std::string& type;
     crdt::RecordEdit* edit;
     bool created;  // in this batch
   };
@@ -70,12 +76,12 @@ class BatchApplier {
       ASSIGN_OR_RETURN(id, crdt::RecordId::Parse(ref));
     }
     ASSIGN_OR_RETURN(crdt::RecordEdit * edit, txn_.Edit(id));
-    auto it = types_.find(id);
-    if (it == types_.end()) {
+    auto it = known_.find(id);
+    if (it == known_.end()) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> record, txn_.Get(id));
-      it = types_.emplace(id, record.has_value() ? record->type() : "").first;
+      it = known_.emplace(id, Known{record.has_value() ? record->type() : "", id.ToString()}).first;
     }
-    return Target{id, id.ToString(), it->second, edit, created};
+    return Target{id, it->second.id_text, it->second.type, edit, created};
   }
 
   absl::StatusOr<crdt::Dot> ResolveEntry(const std::string& ref) {
@@ -213,9 +219,10 @@ class BatchApplier {
           absl::StrCat("unknown record type \"", m.type, "\" in this schema"));
     }
     ASSIGN_OR_RETURN(store::WriteTransaction::Created created, txn_.Create(m.type));
-    Target t{created.id, created.id.ToString(), m.type, created.edit, true};
+    const Known& known =
+        known_.emplace(created.id, Known{m.type, created.id.ToString()}).first->second;
+    Target t{created.id, known.id_text, known.type, created.edit, true};
     created_.push_back(created.id);
-    types_.emplace(created.id, m.type);
     out_.created.push_back(t.id_text);
     check_required_.insert(created.id);
     for (const auto& [name, value] : m.values) {
@@ -232,7 +239,7 @@ class BatchApplier {
   ChangeSummary& out_;
   std::vector<crdt::RecordId> created_;
   std::vector<crdt::Dot> entries_;
-  std::map<crdt::RecordId, std::string> types_;
+  std::map<crdt::RecordId, Known> known_;
   std::set<crdt::RecordId> check_required_;
   internal::HistoryRecorder history_;
 };
