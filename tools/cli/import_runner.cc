@@ -71,21 +71,24 @@ class Importer {
     }
     CheckRow(type_, !existing.has_value(), row);
     if (!row.issues.empty()) return Refuse(row.issues);
-    pending_.push_back({std::move(row), std::move(existing), unknown_id});
+    pending_.Add(type_, {std::move(row), std::move(existing), unknown_id});
     if (pending_.size() >= options_.batch_size) return Flush();
     return absl::OkStatus();
   }
 
   // Hands the pending rows to a worker thread that commits them while the next batch is read,
-  // after collecting the batch before it (one batch in flight: memory stays bounded).
+  // after collecting the batch before it (one batch in flight: memory stays bounded). The
+  // committing thread is the import's bottleneck, so a batch is planned before and destroyed
+  // after it on this thread.
   absl::Status Flush() {
     RETURN_IF_ERROR(Join());
     if (pending_.empty()) return absl::OkStatus();
-    in_flight_ = std::async(std::launch::async, [&replica = replica_, &type = type_,
-                                                 rows = std::move(pending_)]() mutable {
-      return CommitBatch(replica, type, std::move(rows));
-    });
-    pending_.clear();
+    committing_ = std::move(pending_);  // destroys the batch committed before, here
+    pending_ = PendingBatch();
+    in_flight_ =
+        std::async(std::launch::async, [&replica = replica_, &type = type_, &batch = committing_] {
+          return CommitBatch(replica, type, batch);
+        });
     return absl::OkStatus();
   }
 
@@ -123,7 +126,8 @@ class Importer {
   const schema::RecordType& type_;
   const ImportOptions& options_;
   ImportSummary& summary_;
-  std::vector<PendingRow> pending_;
+  PendingBatch pending_;
+  PendingBatch committing_;  // the batch in flight: only its worker touches it until Join
   std::future<BatchOutcome> in_flight_;
   std::map<std::string, int> key_lines_;
   std::map<std::string, int> id_lines_;
