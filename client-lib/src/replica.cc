@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client-lib/src/convert.h"
+#include "client-lib/src/replica_history.h"
 #include "client-lib/src/replica_internal.h"
 #include "core/schema/validation.h"
 #include "core/status_macros.h"
@@ -27,14 +28,16 @@ absl::Status AtMutation(size_t index, const absl::Status& status) {
 // Applies one batch inside one write transaction.
 class BatchApplier {
  public:
-  BatchApplier(const schema::Schema& schema, store::WriteTransaction& txn, ChangeSummary& out)
-      : schema_(schema), txn_(txn), out_(out) {}
+  BatchApplier(const schema::Schema& schema, store::WriteTransaction& txn,
+               const std::string& author, ChangeSummary& out)
+      : schema_(schema), txn_(txn), out_(out), history_(schema, txn, author) {}
 
   absl::Status Run(const std::vector<Mutation>& mutations) {
     for (size_t i = 0; i < mutations.size(); ++i) {
       absl::Status s = ApplyOne(mutations[i]);
       if (!s.ok()) return AtMutation(i, s);
     }
+    RETURN_IF_ERROR(history_.Finish());
     for (const crdt::RecordId& id : check_required_) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> record, txn_.Get(id));
       if (record.has_value()) RETURN_IF_ERROR(schema_.ValidateRequired(*record));
@@ -43,15 +46,23 @@ class BatchApplier {
   }
 
  private:
+  // What the batch knows of a record it touches, looked up once per record: an import batch
+  // has many mutations per record, and each names it.
+  struct Known {
+    std::string type;
+    std::string id_text;
+  };
   struct Target {
     crdt::RecordId id;
-    std::string id_text;
-    std::string type;
+    const std::string& id_text;  // in known_, which outlives every Target
+    const std::string& type;
     crdt::RecordEdit* edit;
+    bool created;  // in this batch
   };
 
   absl::StatusOr<Target> Resolve(const std::string& ref) {
     crdt::RecordId id;
+    bool created = false;
     if (!ref.empty() && ref[0] == '@') {
       size_t n = 0;
       if (!absl::SimpleAtoi(absl::string_view(ref).substr(1), &n) || n >= created_.size()) {
@@ -60,16 +71,17 @@ class BatchApplier {
                          "this batch (", created_.size(), " so far)"));
       }
       id = created_[n];
+      created = true;
     } else {
       ASSIGN_OR_RETURN(id, crdt::RecordId::Parse(ref));
     }
     ASSIGN_OR_RETURN(crdt::RecordEdit * edit, txn_.Edit(id));
-    auto it = types_.find(id);
-    if (it == types_.end()) {
+    auto it = known_.find(id);
+    if (it == known_.end()) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> record, txn_.Get(id));
-      it = types_.emplace(id, record.has_value() ? record->type() : "").first;
+      it = known_.emplace(id, Known{record.has_value() ? record->type() : "", id.ToString()}).first;
     }
-    return Target{id, id.ToString(), it->second, edit};
+    return Target{id, it->second.id_text, it->second.type, edit, created};
   }
 
   absl::StatusOr<crdt::Dot> ResolveEntry(const std::string& ref) {
@@ -135,6 +147,7 @@ class BatchApplier {
         }
         ASSIGN_OR_RETURN(const FieldSpec* spec, Spec(t, m.field, crdt::FieldKind::kValue, "value"));
         ASSIGN_OR_RETURN(crdt::Scalar scalar, Checked(t, m.field, m.value));
+        RETURN_IF_ERROR(history_.OnSet(t.id, t.type, t.created, *spec, scalar));
         return t.edit->Set(spec->number(), std::move(scalar));
       }
       case Op::kIncrement: {
@@ -166,6 +179,7 @@ class BatchApplier {
           values.emplace_back(sub->number(), std::move(scalar));
         }
         ASSIGN_OR_RETURN(crdt::Dot dot, t.edit->AppendEntry(spec->number(), values));
+        history_.AppendedTo(t.id, *spec);
         entries_.push_back(dot);
         out_.entries.push_back(internal::EntryIdText(dot));
         check_required_.insert(t.id);
@@ -205,14 +219,16 @@ class BatchApplier {
           absl::StrCat("unknown record type \"", m.type, "\" in this schema"));
     }
     ASSIGN_OR_RETURN(store::WriteTransaction::Created created, txn_.Create(m.type));
-    Target t{created.id, created.id.ToString(), m.type, created.edit};
+    const Known& known =
+        known_.emplace(created.id, Known{m.type, created.id.ToString()}).first->second;
+    Target t{created.id, known.id_text, known.type, created.edit, true};
     created_.push_back(created.id);
-    types_.emplace(created.id, m.type);
     out_.created.push_back(t.id_text);
     check_required_.insert(created.id);
     for (const auto& [name, value] : m.values) {
       ASSIGN_OR_RETURN(const FieldSpec* spec, Spec(t, name, crdt::FieldKind::kValue, "value"));
       ASSIGN_OR_RETURN(crdt::Scalar scalar, Checked(t, name, value));
+      RETURN_IF_ERROR(history_.OnSet(t.id, t.type, true, *spec, scalar));
       RETURN_IF_ERROR(t.edit->Set(spec->number(), std::move(scalar)));
     }
     return absl::OkStatus();
@@ -223,8 +239,9 @@ class BatchApplier {
   ChangeSummary& out_;
   std::vector<crdt::RecordId> created_;
   std::vector<crdt::Dot> entries_;
-  std::map<crdt::RecordId, std::string> types_;
+  std::map<crdt::RecordId, Known> known_;
   std::set<crdt::RecordId> check_required_;
+  internal::HistoryRecorder history_;
 };
 
 std::vector<std::string> IdTexts(const std::vector<crdt::RecordId>& ids) {
@@ -241,7 +258,8 @@ Replica::~Replica() = default;
 
 absl::StatusOr<std::unique_ptr<Replica>> Replica::Open(const std::string& path,
                                                        OpenOptions options) {
-  auto impl = std::make_unique<Impl>(Impl{schema::Schema::DefaultCustomer(), nullptr});
+  auto impl =
+      std::make_unique<Impl>(Impl{schema::Schema::DefaultCustomer(), nullptr, options.author});
   if (!options.schema_text.empty()) {
     ASSIGN_OR_RETURN(impl->schema, schema::Schema::Parse(options.schema_text));
   } else if (!options.schema_path.empty()) {
@@ -267,7 +285,7 @@ absl::StatusOr<ChangeSummary> Replica::Apply(const std::vector<Mutation>& mutati
   ChangeSummary summary;
   ASSIGN_OR_RETURN(store::ChangeSet changes, impl_->store->Write([&](store::WriteTransaction& txn) {
     summary = ChangeSummary();  // the write may be rerun
-    return BatchApplier(impl_->schema, txn, summary).Run(mutations);
+    return BatchApplier(impl_->schema, txn, impl_->author, summary).Run(mutations);
   }));
   summary.changed = IdTexts(changes.changed);
   return summary;

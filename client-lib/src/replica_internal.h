@@ -19,6 +19,7 @@ namespace rapport {
 struct Replica::Impl {
   schema::Schema schema;
   std::unique_ptr<store::RecordStore> store;
+  std::string author;  // OpenOptions::author
 };
 
 class ReplicaInternal {

@@ -73,6 +73,9 @@ class FieldSpec {
   const std::string& path() const { return path_; }
   // True for the timeline fields every entry has: occurred_at (1) and retracted (2).
   bool implicit() const { return implicit_; }
+  // The TIMELINE recording every change of this VALUE field, or "" (docs/schema.md, "History
+  // of a value"). Checked at load: it exists, has `from` / `to` of this field's type, etc.
+  const std::string& history() const { return def_.history(); }
   // The compiled `pattern`, or nullptr if the field has none.
   const re2::RE2* pattern() const { return pattern_.get(); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -63,6 +64,18 @@ bool IsNumeric(const FD& def) {
   return def.kind() == FD::VALUE && (def.type() == FD::INT64 || def.type() == FD::DOUBLE);
 }
 
+// Whether `a` accepts exactly the values `b` accepts (type, symbols, pattern, lengths, range),
+// so a value of one can always be written to the other.
+bool SameValueRules(const FD& a, const FD& b) {
+  return a.type() == b.type() &&
+         std::equal(a.enum_values().begin(), a.enum_values().end(), b.enum_values().begin(),
+                    b.enum_values().end()) &&
+         a.pattern() == b.pattern() && a.has_min_length() == b.has_min_length() &&
+         a.min_length() == b.min_length() && a.has_max_length() == b.has_max_length() &&
+         a.max_length() == b.max_length() && a.has_min() == b.has_min() && a.min() == b.min() &&
+         a.has_max() == b.has_max() && a.max() == b.max();
+}
+
 }  // namespace
 
 // Where a field is being compiled: its type, its container (if a sub-field), and the numbers and
@@ -109,7 +122,8 @@ absl::Status Compiler::CompileType(const rapport::v1::RecordTypeDef& def, Record
   Scope scope{.type = def.name()};
   scope.reserved_numbers.insert(def.reserved_numbers().begin(), def.reserved_numbers().end());
   scope.reserved_names.insert(def.reserved_names().begin(), def.reserved_names().end());
-  return CompileTable(scope, def.fields(), &out->fields_);
+  RETURN_IF_ERROR(CompileTable(scope, def.fields(), &out->fields_));
+  return CheckHistories(scope, out->fields_);
 }
 
 absl::Status Compiler::CompileTable(const Scope& scope,
@@ -232,6 +246,9 @@ absl::Status Compiler::CheckKindAndType(const Scope& scope, const FD& def) {
                                          " field (only VALUE fields have a type; SET may say "
                                          "STRING)"));
   }
+  if (!def.history().empty() && (scope.parent != nullptr || def.kind() != FD::VALUE)) {
+    return scope.Error(def, "history applies to top-level VALUE fields only");
+  }
   if (!def.fields().empty() && def.kind() != FD::TIMELINE && def.kind() != FD::MAP) {
     return scope.Error(def, absl::StrCat("only TIMELINE and MAP fields have sub-fields, this is a ",
                                          AV(crdt::FieldKindName(ToCrdtKind(def.kind())))));
@@ -325,6 +342,54 @@ absl::Status Compiler::CheckIndex(const Scope& scope, const FD& def) {
                                    : std::string(crdt::FieldKindName(ToCrdtKind(def.kind())));
     return scope.Error(def, absl::StrCat("index ", FD::IndexKind_Name(def.index()), " needs ",
                                          wants, ", this is a ", what));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Compiler::CheckHistories(const Scope& scope, const FieldTable& table) {
+  std::map<std::string, std::string, std::less<>> recorded;  // timeline -> the field it records
+  for (const FieldSpec& field : table.all()) {
+    if (field.history().empty()) continue;
+    auto fail = [&](std::string_view problem) {
+      return scope.Error(field.def(),
+                         absl::StrCat("history ", Quote(field.history()), ": ", AV(problem)));
+    };
+    const FieldSpec* timeline = table.Find(field.history());
+    if (timeline == nullptr) return fail("the type has no field of that name");
+    if (timeline->kind() != crdt::FieldKind::kTimeline) {
+      return fail(
+          absl::StrCat("is a ", AV(crdt::FieldKindName(timeline->kind())), ", not a timeline"));
+    }
+    if (auto [it, fresh] = recorded.emplace(timeline->name(), field.name()); !fresh) {
+      return fail(absl::StrCat("already records field \"", it->second,
+                               "\"; each field needs a history timeline of its own"));
+    }
+    // The library writes from / to with the field's own values, so they must accept exactly
+    // those values; it writes nothing else, so nothing else may be required.
+    for (const char* end : {"from", "to"}) {
+      const FieldSpec* sub = timeline->sub_fields().Find(end);
+      if (sub == nullptr) {
+        return fail(absl::StrCat("the timeline needs a sub-field \"", end, "\" with the field's ",
+                                 "type and rules (", TypeName(field.type()), ")"));
+      }
+      if (!SameValueRules(sub->def(), field.def())) {
+        return fail(absl::StrCat("sub-field \"", end, "\" must have the field's type and rules ",
+                                 "(type, enum_values, pattern, lengths, range)"));
+      }
+    }
+    if (const FieldSpec* author = timeline->sub_fields().Find("author");
+        author != nullptr && author->type() != FD::STRING) {
+      return fail("sub-field \"author\" must be a STRING");
+    }
+    for (const FieldSpec& sub : timeline->sub_fields().all()) {
+      if (!sub.implicit() && sub.required()) {
+        return fail(absl::StrCat("sub-field \"", sub.name(), "\" is required, but the library ",
+                                 "writes only from, to and author, each possibly empty"));
+      }
+    }
+    if ((field.writer_mask_ & ~timeline->writer_mask_) != 0) {
+      return fail("every role that may write the field must be allowed to write the timeline");
+    }
   }
   return absl::OkStatus();
 }

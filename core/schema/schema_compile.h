@@ -26,6 +26,8 @@ class Compiler {
   static absl::Status CheckConstraints(const Scope& scope, const rapport::v1::FieldDef& def);
   static absl::Status CheckIndex(const Scope& scope, const rapport::v1::FieldDef& def);
   static void AddImplicitTimelineFields(const FieldSpec& timeline, FieldTable* out);
+  // The `history` links of a type's fields, once all of them are compiled.
+  static absl::Status CheckHistories(const Scope& scope, const FieldTable& table);
   static void IndexTable(FieldTable* table);
 };
 

@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "tools/cli/import_plan.h"
 
 namespace rapport::cli {
 namespace {
@@ -37,8 +36,9 @@ bool IsRowError(const absl::Status& status) {
          status.code() == absl::StatusCode::kFailedPrecondition;
 }
 
-void Count(BatchOutcome& out, bool existed, bool changed) {
-  ++(!existed ? out.imported : changed ? out.updated : out.unchanged);
+void Count(BatchOutcome& out, const PendingRow& p, bool changed) {
+  ++(!p.existing.has_value() ? out.imported : changed ? out.updated : out.unchanged);
+  if (p.unknown_id) ++out.unknown_ids;
 }
 
 void Refuse(BatchOutcome& out, const PendingRow& p, const absl::Status& status) {
@@ -48,23 +48,21 @@ void Refuse(BatchOutcome& out, const PendingRow& p, const absl::Status& status) 
 
 }  // namespace
 
-BatchOutcome CommitBatch(Replica& replica, const schema::RecordType& type,
-                         std::vector<PendingRow> rows) {
+void PendingBatch::Add(const schema::RecordType& type, PendingRow row) {
+  first_mutation_.push_back(mutations_.size());
+  changes_.push_back(AppendRowMutations(type, row.row, row.existing ? &*row.existing : nullptr,
+                                        refs_, mutations_));
+  rows_.push_back(std::move(row));
+}
+
+BatchOutcome CommitBatch(Replica& replica, const schema::RecordType& type, PendingBatch& batch) {
   BatchOutcome out;
+  std::vector<PendingRow>& rows = batch.rows_;
   while (!rows.empty()) {
-    std::vector<Mutation> mutations;
-    std::vector<size_t> first_mutation;  // per row
-    std::vector<bool> changes;
-    BatchRefs refs;
-    for (const PendingRow& p : rows) {
-      first_mutation.push_back(mutations.size());
-      changes.push_back(
-          AppendRowMutations(type, p.row, p.existing ? &*p.existing : nullptr, refs, mutations));
-    }
     const absl::Status applied =
-        mutations.empty() ? absl::OkStatus() : replica.Apply(mutations).status();
+        batch.mutations_.empty() ? absl::OkStatus() : replica.Apply(batch.mutations_).status();
     if (applied.ok()) {
-      for (size_t i = 0; i < rows.size(); ++i) Count(out, rows[i].existing.has_value(), changes[i]);
+      for (size_t i = 0; i < rows.size(); ++i) Count(out, rows[i], batch.changes_[i]);
       return out;
     }
     if (!IsRowError(applied)) {
@@ -72,24 +70,28 @@ BatchOutcome CommitBatch(Replica& replica, const schema::RecordType& type,
       return out;
     }
     if (std::optional<size_t> bad = MutationIndex(applied.message())) {
-      const size_t row = std::upper_bound(first_mutation.begin(), first_mutation.end(), *bad) -
-                         first_mutation.begin() - 1;
+      const auto& first = batch.first_mutation_;
+      const size_t row = std::upper_bound(first.begin(), first.end(), *bad) - first.begin() - 1;
       Refuse(out, rows[row], applied);
       rows.erase(rows.begin() + row);
+      // The "@N" references of the rows after it have moved: plan the rest again.
+      PendingBatch rest;
+      for (PendingRow& p : rows) rest.Add(type, std::move(p));
+      batch = std::move(rest);
       continue;
     }
     // The batch failed as a whole (a required field is checked after the last mutation):
     // commit the rows one at a time to find which.
-    for (const PendingRow& p : rows) {
-      std::vector<Mutation> one;
-      BatchRefs one_refs;
-      const bool changed =
-          AppendRowMutations(type, p.row, p.existing ? &*p.existing : nullptr, one_refs, one);
-      const absl::Status s = one.empty() ? absl::OkStatus() : replica.Apply(one).status();
+    for (PendingRow& p : rows) {
+      PendingBatch one;
+      one.Add(type, std::move(p));
+      const PendingRow& row = one.rows_.front();
+      const absl::Status s =
+          one.mutations_.empty() ? absl::OkStatus() : replica.Apply(one.mutations_).status();
       if (s.ok()) {
-        Count(out, p.existing.has_value(), changed);
+        Count(out, row, one.changes_.front());
       } else if (IsRowError(s)) {
-        Refuse(out, p, s);
+        Refuse(out, row, s);
       } else {
         out.status = s;
         return out;

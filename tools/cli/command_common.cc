@@ -1,5 +1,6 @@
 #include "tools/cli/command_common.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -31,7 +32,14 @@ absl::StatusOr<const schema::RecordType*> FindRecordType(const schema::Schema& s
   return found;
 }
 
-absl::StatusOr<std::unique_ptr<Replica>> OpenStore(const StoreFlags& flags, bool create) {
+std::string AuthorOr(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("RAPPORT_AUTHOR");
+  return env != nullptr ? env : "";
+}
+
+absl::StatusOr<std::unique_ptr<Replica>> OpenStore(const StoreFlags& flags, bool create,
+                                                   const std::string& author) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(std::filesystem::path(flags.store) / "data.mdb", ec)) {
     return absl::NotFoundError(absl::StrCat("no store at \"", flags.store,
@@ -40,6 +48,7 @@ absl::StatusOr<std::unique_ptr<Replica>> OpenStore(const StoreFlags& flags, bool
   }
   OpenOptions options;
   options.schema_path = flags.schema_path;
+  options.author = AuthorOr(author);
   return Replica::Open(flags.store, std::move(options));
 }
 

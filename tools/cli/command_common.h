@@ -30,9 +30,15 @@ absl::StatusOr<schema::Schema> LoadSchema(const StoreFlags& flags);
 absl::StatusOr<const schema::RecordType*> FindRecordType(const schema::Schema& schema,
                                                          const std::string& type);
 
+// `given` if not empty, else the RAPPORT_AUTHOR environment variable, else "".
+std::string AuthorOr(const std::string& given);
+
 // Opens the store. Unless `create`, a directory without a store is refused (NotFound) rather
 // than turned into a new empty store, so a mistyped path is reported, not silently created.
-absl::StatusOr<std::unique_ptr<Replica>> OpenStore(const StoreFlags& flags, bool create);
+// AuthorOr(`author`) is the author of the history entries the library records for this
+// process's changes (OpenOptions::author).
+absl::StatusOr<std::unique_ptr<Replica>> OpenStore(const StoreFlags& flags, bool create,
+                                                   const std::string& author = "");
 
 // Makes `body` the command's action: an error is printed as "rapport <command>: <message>" on
 // stderr and sets *exit_code to kExitError (kExitNotFound for NotFound); success leaves it.

@@ -1,5 +1,8 @@
 #include "tools/cli/csv_reader.h"
 
+#include "absl/strings/str_cat.h"
+#include "core/string_view_compat.h"
+
 namespace rapport::cli {
 
 CsvReader::CsvReader(std::string_view text) : text_(text) {
@@ -25,11 +28,15 @@ bool CsvReader::Next(CsvRecord& record) {
   record.error_field = 0;
   const size_t start = pos_;
   const int start_line = line_;
-  auto fail = [&](std::string why) {
-    record.error = std::move(why);
-    record.error_field = record.fields.size() + 1;
+  // Says where reading goes on, since the rest of the file is still read.
+  auto fail = [&](std::string_view why) {
     pos_ = SkipLine(start);
     line_ = start_line + 1;
+    record.error =
+        pos_ < text_.size()
+            ? absl::StrCat(AV(why), "; this row is skipped and reading resumes on line ", line_)
+            : absl::StrCat(AV(why), "; this row, the last row of the file, is skipped");
+    record.error_field = record.fields.size() + 1;
     return true;
   };
 
@@ -41,7 +48,7 @@ bool CsvReader::Next(CsvRecord& record) {
       for (;;) {
         const size_t quote = text_.find('"', pos_);
         if (quote == std::string_view::npos) {
-          return fail("unterminated quoted field: no closing '\"' before the end of the file");
+          return fail("unterminated quoted field: no closing '\"' in the rest of the file");
         }
         for (size_t i = pos_; i < quote; ++i) {
           if (text_[i] == '\n') ++line_;

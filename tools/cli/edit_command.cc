@@ -84,7 +84,9 @@ absl::StatusOr<std::vector<Mutation>> BuildMutations(const schema::RecordType& t
     }
     std::vector<FieldValue> values = {{"kind", EnumValue{flags.log_kind}}};
     if (!flags.summary.empty()) values.emplace_back("summary", flags.summary);
-    if (!flags.author.empty()) values.emplace_back("author", flags.author);
+    if (const std::string author = AuthorOr(flags.author); !author.empty()) {
+      values.emplace_back("author", author);
+    }
     for (const std::string& assignment : flags.entry_fields) {
       ASSIGN_OR_RETURN(auto kv, SplitAssignment(assignment, "--entry-field"));
       const schema::FieldSpec* sub = timeline->sub_fields().Find(kv.first);
@@ -127,7 +129,7 @@ absl::StatusOr<std::vector<Mutation>> BuildMutations(const schema::RecordType& t
 absl::Status RunEdit(const EditFlags& flags) {
   ASSIGN_OR_RETURN(schema::Schema schema, LoadSchema(flags.store));
   ASSIGN_OR_RETURN(const schema::RecordType* type, FindRecordType(schema, flags.store.type));
-  ASSIGN_OR_RETURN(std::unique_ptr<Replica> replica, OpenStore(flags.store, false));
+  ASSIGN_OR_RETURN(std::unique_ptr<Replica> replica, OpenStore(flags.store, false, flags.author));
   ASSIGN_OR_RETURN(RecordView record, LookUpRecord(*replica, type->name(), flags.id, flags.key));
   ASSIGN_OR_RETURN(std::vector<Mutation> mutations, BuildMutations(*type, flags, record.id));
   ASSIGN_OR_RETURN(ChangeSummary summary, replica->Apply(mutations));
@@ -163,7 +165,9 @@ void AddEditCommand(CLI::App& app, int* exit_code) {
                   "Log an interaction of this kind (visit, call, order, complaint, survey, ...)");
   cmd->add_option("--summary", flags->summary, "Summary of the logged interaction");
   cmd->add_option("--at", flags->at, "When it happened, YYYY-MM-DDTHH:MM:SSZ (default: now)");
-  cmd->add_option("--author", flags->author, "Who logged the interaction");
+  cmd->add_option("--author", flags->author,
+                  "Who makes the edit: the logged interaction's author and that of the stage "
+                  "history (default: $RAPPORT_AUTHOR)");
   cmd->add_option("--entry-field", flags->entry_fields,
                   "FIELD=VALUE of the logged interaction (e.g. perceived_score=80)");
   cmd->add_option("--contact", flags->contacts,

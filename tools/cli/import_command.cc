@@ -30,6 +30,7 @@ void PrintSummary(const ImportSummary& s, bool json) {
     out.Set("updated", static_cast<uint64_t>(s.updated));
     out.Set("unchanged", static_cast<uint64_t>(s.unchanged));
     out.Set("refused", static_cast<uint64_t>(s.refused));
+    out.Set("unknown_ids", static_cast<uint64_t>(s.unknown_ids));
     out.Set("seconds", s.seconds);
     out.Set("rows_per_second", rate);
     JsonValue::Array errors;
@@ -52,6 +53,10 @@ void PrintSummary(const ImportSummary& s, bool json) {
   std::cout << "imported " << s.imported << ", updated " << s.updated << ", unchanged "
             << s.unchanged << ", refused " << s.refused << " (" << s.rows << " rows in "
             << Fixed(s.seconds, 2) << " s, " << static_cast<long>(rate) << " rows/s)\n";
+  if (s.unknown_ids > 0) {
+    std::cout << s.unknown_ids << " of the imported rows named an id this store does not have; "
+              << "they are new records with new ids\n";
+  }
 }
 
 absl::Status RunImportCommand(const ImportFlags& flags, int* exit_code) {

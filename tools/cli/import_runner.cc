@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/crdt/record_id.h"
 #include "core/status_macros.h"
 #include "tools/cli/batch_commit.h"
 #include "tools/cli/field_mapping.h"
@@ -29,6 +30,14 @@ class Importer {
     ++summary_.rows;
     if (!row.issues.empty()) return Refuse(row.issues);
     std::optional<RecordView> existing;
+    bool unknown_id = false;
+    if (!row.data.id.empty()) {
+      if (absl::StatusOr<crdt::RecordId> id = crdt::RecordId::Parse(row.data.id); !id.ok()) {
+        return Refuse({{row.line, row.id_column.empty() ? "id" : row.id_column,
+                        absl::StrCat(id.status().message(),
+                                     "; leave the cell empty to create a new record")}});
+      }
+    }
     const ValueView* key = nullptr;
     if (auto it = row.data.values.find(options_.key_field); it != row.data.values.end()) {
       key = &it->second;
@@ -49,8 +58,10 @@ class Importer {
         return Refuse(
             {{row.line, "id", absl::StrCat("id ", row.data.id, " repeats an earlier row")}});
       }
-      absl::StatusOr<std::optional<RecordView>> found = replica_.Get(row.data.id);
-      if (found.ok()) existing = *std::move(found);  // a malformed id: create a new record
+      ASSIGN_OR_RETURN(existing, replica_.Get(row.data.id));
+      // Record ids cannot be chosen, so a row from another store's export becomes a new
+      // record with a new id; the summary counts such rows so a mistyped id is noticed.
+      unknown_id = !existing.has_value();
     }
     if (existing.has_value() && (existing->deleted || existing->erased)) {
       return Refuse(
@@ -60,21 +71,24 @@ class Importer {
     }
     CheckRow(type_, !existing.has_value(), row);
     if (!row.issues.empty()) return Refuse(row.issues);
-    pending_.push_back({std::move(row), std::move(existing)});
+    pending_.Add(type_, {std::move(row), std::move(existing), unknown_id});
     if (pending_.size() >= options_.batch_size) return Flush();
     return absl::OkStatus();
   }
 
   // Hands the pending rows to a worker thread that commits them while the next batch is read,
-  // after collecting the batch before it (one batch in flight: memory stays bounded).
+  // after collecting the batch before it (one batch in flight: memory stays bounded). The
+  // committing thread is the import's bottleneck, so a batch is planned before and destroyed
+  // after it on this thread.
   absl::Status Flush() {
     RETURN_IF_ERROR(Join());
     if (pending_.empty()) return absl::OkStatus();
-    in_flight_ = std::async(std::launch::async, [&replica = replica_, &type = type_,
-                                                 rows = std::move(pending_)]() mutable {
-      return CommitBatch(replica, type, std::move(rows));
-    });
-    pending_.clear();
+    committing_ = std::move(pending_);  // destroys the batch committed before, here
+    pending_ = PendingBatch();
+    in_flight_ =
+        std::async(std::launch::async, [&replica = replica_, &type = type_, &batch = committing_] {
+          return CommitBatch(replica, type, batch);
+        });
     return absl::OkStatus();
   }
 
@@ -86,6 +100,7 @@ class Importer {
     summary_.updated += outcome.updated;
     summary_.unchanged += outcome.unchanged;
     summary_.refused += outcome.refused;
+    summary_.unknown_ids += outcome.unknown_ids;
     summary_.issues.insert(summary_.issues.end(), outcome.issues.begin(), outcome.issues.end());
     return outcome.status;
   }
@@ -111,7 +126,8 @@ class Importer {
   const schema::RecordType& type_;
   const ImportOptions& options_;
   ImportSummary& summary_;
-  std::vector<PendingRow> pending_;
+  PendingBatch pending_;
+  PendingBatch committing_;  // the batch in flight: only its worker touches it until Join
   std::future<BatchOutcome> in_flight_;
   std::map<std::string, int> key_lines_;
   std::map<std::string, int> id_lines_;

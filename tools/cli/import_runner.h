@@ -2,8 +2,9 @@
 // process: rows are decoded and checked one by one, refused rows are collected with their line,
 // column and reason, and valid rows are committed in batches of `batch_size` (one Replica::Apply,
 // one durable commit each). A row whose external_key (or id) names an existing record updates it
-// (import_plan.h); a later row repeating an external key of the same file is refused. A refused
-// row stores nothing.
+// (import_plan.h); a later row repeating an external key of the same file is refused, and so is
+// a malformed id. A well-formed id this store does not have creates a new record (counted in
+// unknown_ids). A refused row stores nothing.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,9 @@ struct ImportSummary {
   size_t updated = 0;    // existing records changed
   size_t unchanged = 0;  // existing records the row already matched
   size_t refused = 0;
+  // Of `imported`: rows whose id column named a record this store does not have (a file from
+  // another store); they became new records with new ids.
+  size_t unknown_ids = 0;
   std::vector<RowIssue> issues;  // every reason of every refused row, in line order
   double seconds = 0;
 };

@@ -110,6 +110,7 @@ class CsvRows : public RowSource {
       const Column& c = columns_[i];
       if (c.is_id) {
         row.data.id = record.fields[i];
+        row.id_column = c.name;
         continue;
       }
       if (c.spec == nullptr) continue;
@@ -172,7 +173,15 @@ class JsonLinesRows : public RowSource {
         continue;
       }
       if (field == "id") {
-        if (const std::string* id = value.as_string()) row.data.id = *id;
+        row.id_column = key;
+        if (const std::string* id = value.as_string()) {
+          row.data.id = *id;
+        } else if (!value.is_null()) {
+          row.issues.push_back({line_, key,
+                                absl::StrCat("a record id is a string of 26 characters, not a "
+                                             "JSON ",
+                                             AV(value.TypeName()))});
+        }
         continue;
       }
       const schema::FieldSpec* spec = type_.FindField(field);

@@ -27,6 +27,7 @@ struct RowIssue {
 struct InputRow {
   int line = 0;
   RecordView data;                   // data.id: the row's "id" column, if any
+  std::string id_column;             // the input's name of that column (or JSON key)
   std::vector<std::string> present;  // the fields the input names, in input order
   std::vector<RowIssue> issues;      // not empty: the row is refused
 };

@@ -182,13 +182,18 @@ absl::Status FieldFromJson(const schema::FieldSpec& spec, const JsonValue& json,
         if (const JsonValue* id = item.Find("id"); id != nullptr && id->as_string() != nullptr) {
           entry.id = *id->as_string();
         }
+        // The implicit sub-field's own parser takes both forms docs/cli.md allows: the
+        // timestamp text and integer milliseconds.
         const JsonValue* at = item.Find("occurred_at");
-        const std::string* at_text = at != nullptr ? at->as_string() : nullptr;
-        if (at_text == nullptr) {
+        if (at == nullptr || at->is_null()) {
           return FieldError(spec, where + " has no \"occurred_at\" timestamp");
         }
-        absl::StatusOr<Timestamp> ts = ParseTimestamp(*at_text);
-        if (!ts.ok()) return FieldError(spec, absl::StrCat(where, ": ", ts.status().message()));
+        absl::StatusOr<Value> parsed = ParseValueJson(*spec.sub_fields().Find("occurred_at"), *at);
+        if (!parsed.ok()) {
+          return FieldError(spec, absl::StrCat(where, ": ", parsed.status().message()));
+        }
+        const Timestamp* ts = std::get_if<Timestamp>(&*parsed);
+        if (ts == nullptr) return FieldError(spec, where + " has no \"occurred_at\" timestamp");
         entry.occurred_at = *ts;
         if (const JsonValue* r = item.Find("retracted"); r != nullptr && r->as_bool() != nullptr) {
           entry.retracted = *r->as_bool();

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/status_macros.h"
 #include "tools/cli/command_common.h"
 #include "tools/cli/record_source.h"
@@ -21,7 +22,6 @@ struct ReportFlags {
   std::string from, to;
   std::string cuts = "80,95";
   bool list_customers = false;
-  int lost_after_days = 90;
   std::string group_by = "branch";
   int days = 7;
   int inactive_days = 90;
@@ -72,18 +72,37 @@ void Emit(const ReportFlags& flags, const JsonValue& json, const std::function<v
   }
 }
 
+// "80,95" as fractions {0.8, 0.95}: one or more strictly increasing percentages in (0, 100).
+// Every comma-separated part must be one, so "80,,95" or "" is a mistake, not fewer tiers.
+absl::StatusOr<std::vector<double>> ParseCuts(const std::string& text) {
+  std::vector<double> cuts;
+  int position = 0;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    ++position;
+    part = absl::StripAsciiWhitespace(part);
+    double percent = 0;
+    std::string problem;
+    if (part.empty()) {
+      problem = absl::StrCat("cut ", position, " is empty");
+    } else if (!absl::SimpleAtod(part, &percent) || !(percent > 0 && percent < 100)) {
+      problem = absl::StrCat("cut ", position, " \"", part, "\" is not a percentage above 0 and ",
+                             "below 100");
+    } else if (!cuts.empty() && percent / 100 <= cuts.back()) {
+      problem = absl::StrCat("cut ", position, " (", part, ") is not above the one before it");
+    }
+    if (!problem.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cuts \"", text, "\": ", problem,
+                       "; give strictly increasing percentages between 0 and 100, e.g. 80,95"));
+    }
+    cuts.push_back(percent / 100);
+  }
+  return cuts;
+}
+
 absl::Status RunTiers(const ReportFlags& flags) {
   TierOptions options;
-  options.cuts.clear();
-  for (absl::string_view part : absl::StrSplit(flags.cuts, ',', absl::SkipWhitespace())) {
-    double percent = 0;
-    if (!absl::SimpleAtod(part, &percent) || percent <= 0 || percent >= 100 ||
-        (!options.cuts.empty() && percent / 100 <= options.cuts.back())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--cuts \"", flags.cuts, "\": give ascending percentages between 0 and 100, e.g. 80,95"));
-    }
-    options.cuts.push_back(percent / 100);
-  }
+  ASSIGN_OR_RETURN(options.cuts, ParseCuts(flags.cuts));
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   const TierReport report = ComputeTiers(archive.records, options);
   Emit(flags, TiersJson(report, flags.list_customers),
@@ -94,7 +113,9 @@ absl::Status RunTiers(const ReportFlags& flags) {
 absl::Status RunFunnel(const ReportFlags& flags) {
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   FunnelOptions options;
-  options.lost_after_days = flags.lost_after_days;
+  if (const schema::FieldSpec* stage = archive.type->FindField(options.stage_field)) {
+    options.history_field = stage->history();
+  }
   ASSIGN_OR_RETURN(std::optional<Date> from, OptionalDate(flags.from, "--from"));
   ASSIGN_OR_RETURN(std::optional<Date> to, OptionalDate(flags.to, "--to"));
   options.to = to.value_or(archive.today);
@@ -121,6 +142,10 @@ absl::Status RunSatisfaction(const ReportFlags& flags) {
 }
 
 absl::Status RunDue(const ReportFlags& flags) {
+  if (flags.days < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--days ", flags.days, ": give at least 1 (1 is today only)"));
+  }
   ASSIGN_OR_RETURN(Archive archive, LoadArchive(flags));
   DueOptions options{archive.today, flags.days, flags.inactive_days};
   const DueReport report = ComputeDue(archive.records, options);
@@ -160,12 +185,12 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   SetAction(cmd, exit_code, [tiers] { return RunTiers(*tiers); });
 
   auto funnel = std::make_shared<ReportFlags>();
-  cmd = AddReport(report, "funnel", "Customers per lifecycle stage and the transitions of a period",
+  cmd = AddReport(report, "funnel",
+                  "Customers per lifecycle stage, and the stage changes of a period from the "
+                  "stage's history",
                   funnel);
   cmd->add_option("--from", funnel->from, "First day of the period (default: 29 days before --to)");
   cmd->add_option("--to", funnel->to, "Last day of the period (default: today)");
-  cmd->add_option("--lost-after", funnel->lost_after_days,
-                  "Days without interaction after which a customer counts as lost (default 90)");
   SetAction(cmd, exit_code, [funnel] { return RunFunnel(*funnel); });
 
   auto satisfaction = std::make_shared<ReportFlags>();
@@ -181,7 +206,8 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
   cmd = AddReport(report, "due",
                   "Birthdays, anniversaries and follow-ups due soon; customers drifting to lost",
                   due);
-  cmd->add_option("--days", due->days, "Look this many days ahead (default 7)");
+  cmd->add_option("--days", due->days,
+                  "Cover this many days, today included (default 7: today and the next 6)");
   cmd->add_option("--inactive-days", due->inactive_days,
                   "List customers with no interaction for this many days (default 90)");
   SetAction(cmd, exit_code, [due] { return RunDue(*due); });

@@ -49,7 +49,8 @@ Date NextOccurrence(Date date, Date today) {
 
 DueReport ComputeDue(const std::vector<RecordView>& records, const DueOptions& options) {
   DueReport report;
-  const int32_t horizon = options.today.days + options.days;
+  // The last day of the window: `days` days counting today, so --days 7 is today + 6.
+  const int32_t horizon = options.today.days + options.days - 1;
   for (const RecordView& r : records) {
     const std::string name = DisplayedText(r, "name");
     auto item = [&](std::string what, Date date, std::string detail) {

@@ -1,4 +1,5 @@
-// Service timing (DOMAIN.md, 服务时机): what is due in the next `days` days from `today`:
+// Service timing (DOMAIN.md, 服务时机): what is due in the next `days` days, today included
+// (today .. today + days - 1):
 // birthdays (of the customer and of its contacts), anniversaries (founding date, first
 // transaction) and follow-ups (next_follow_up, overdue ones included); and customers not lost
 // whose latest interaction is `inactive_days` or more ago (drifting towards "lost"). A 29
@@ -15,7 +16,7 @@ namespace rapport::cli {
 
 struct DueOptions {
   Date today;
-  int days = 7;
+  int days = 7;  // at least 1
   int inactive_days = 90;
 };
 

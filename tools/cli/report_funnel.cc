@@ -1,24 +1,46 @@
 #include "tools/cli/report_funnel.h"
 
 #include <algorithm>
-#include <optional>
+#include <map>
+#include <set>
 
 #include "tools/cli/report_fields.h"
 
 namespace rapport::cli {
+namespace {
+
+constexpr char kNone[] = "(none)";
+
+// Sort keys of a transition's ends: the declared stages in order, then symbols the schema does
+// not declare; "(none)" first as a `from` (a first stage), last as a `to` (a cleared one).
+size_t DeclaredRank(const std::vector<std::string>& stages, const std::string& stage) {
+  return static_cast<size_t>(std::find(stages.begin(), stages.end(), stage) - stages.begin());
+}
+size_t FromRank(const std::vector<std::string>& stages, const std::string& stage) {
+  return stage == kNone ? 0 : DeclaredRank(stages, stage) + 1;
+}
+size_t ToRank(const std::vector<std::string>& stages, const std::string& stage) {
+  return stage == kNone ? stages.size() + 1 : DeclaredRank(stages, stage);
+}
+
+std::string StageOf(const EntryView& entry, const std::string& sub_field) {
+  const std::string text = EntryText(entry, sub_field);
+  return text.empty() ? kNone : text;
+}
+
+}  // namespace
 
 FunnelReport ComputeFunnel(const std::vector<RecordView>& records,
                            const std::vector<std::string>& stages, const FunnelOptions& options) {
   FunnelReport report;
   for (const std::string& s : stages) report.stages.emplace_back(s, 0);
   size_t none = 0;
-  FunnelTransition first_purchase{"first_purchase", "prospect", "current", 0};
-  FunnelTransition drifted{"drifted_to_lost", "current", "lost", 0};
-  FunnelTransition won_back{"won_back", "lost", "current", 0};
   auto in_period = [&](Date d) { return !(d < options.from) && !(options.to < d); };
+  // (from, to) -> changes and the records that made them.
+  std::map<std::pair<std::string, std::string>, std::pair<size_t, std::set<std::string>>> counted;
 
   for (const RecordView& r : records) {
-    const std::string stage = DisplayedText(r, "lifecycle_stage");
+    const std::string stage = DisplayedText(r, options.stage_field);
     auto it = std::find_if(report.stages.begin(), report.stages.end(),
                            [&](const auto& s) { return s.first == stage; });
     if (it == report.stages.end()) {
@@ -26,39 +48,29 @@ FunnelReport ComputeFunnel(const std::vector<RecordView>& records,
     } else {
       ++it->second;
     }
-
-    // Interaction days in order (the timeline is ordered by occurred_at).
-    std::vector<std::pair<Date, bool>> days;  // (day, is an order)
-    for (const EntryView* e : LiveInteractions(r)) {
-      days.emplace_back(DateOf(e->occurred_at), EntryText(*e, "kind") == "order");
-    }
-    bool first_order_seen = false, won = false;
-    for (size_t i = 0; i < days.size(); ++i) {
-      if (!days[i].second) continue;
-      if (!first_order_seen) {
-        first_order_seen = true;
-        if (in_period(days[i].first)) ++first_purchase.customers;
-      }
-      if (i > 0 && in_period(days[i].first) &&
-          days[i].first.days - days[i - 1].first.days >= options.lost_after_days) {
-        won = true;
-      }
-    }
-    if (won) ++won_back.customers;
-
-    // The latest interaction up to the period's end; did its silence reach the threshold
-    // inside the period?
-    std::optional<Date> last;
-    for (const auto& [day, is_order] : days) {
-      if (!(options.to < day)) last = day;
-    }
-    if (last.has_value()) {
-      const Date lost_on{last->days + options.lost_after_days};
-      if (in_period(lost_on)) ++drifted.customers;
+    if (options.history_field.empty()) continue;
+    auto history = r.timelines.find(options.history_field);
+    if (history == r.timelines.end() || history->second.empty()) continue;
+    ++report.records_with_history;
+    for (const EntryView& e : history->second) {
+      if (e.retracted || !in_period(DateOf(e.occurred_at))) continue;
+      auto& [changes, ids] = counted[{StageOf(e, "from"), StageOf(e, "to")}];
+      ++changes;
+      ids.insert(r.id);
     }
   }
-  if (none > 0) report.stages.emplace_back("(none)", none);
-  report.transitions = {first_purchase, drifted, won_back};
+  if (none > 0) report.stages.emplace_back(kNone, none);
+
+  for (const auto& [ends, count] : counted) {
+    report.transitions.push_back({ends.first, ends.second, count.first, count.second.size()});
+  }
+  // Stable: symbols of equal rank stay in the map's alphabetical order.
+  std::stable_sort(report.transitions.begin(), report.transitions.end(),
+                   [&](const FunnelTransition& a, const FunnelTransition& b) {
+                     const size_t af = FromRank(stages, a.from), bf = FromRank(stages, b.from);
+                     if (af != bf) return af < bf;
+                     return ToRank(stages, a.to) < ToRank(stages, b.to);
+                   });
   return report;
 }
 

@@ -1,14 +1,9 @@
 // The lifecycle funnel (DOMAIN.md: non-customer, potential, target, current, lost): customers
-// per stage today, and the transitions of a period. The schema keeps no history of
-// lifecycle_stage (a register keeps its current value and open conflicts only), so transitions
-// are derived from the interactions timeline, which is a dated history (docs/cli.md, "report
-// funnel"):
-//   first purchase   prospect -> current  the customer's first order falls in the period
-//   drifted to lost  current -> lost      the latest interaction before the period's end is
-//                                          `lost_after_days` old at a day inside the period
-//   won back         lost -> current      an order in the period comes `lost_after_days` or more
-//                                          after the interaction before it
-// Pure; thread-safe.
+// per stage today, and the stage changes of a period read from the stage's history timeline
+// (the schema's `history` of lifecycle_stage, lifecycle_history: one entry per recorded change,
+// with from and to). Every entry not retracted whose occurred_at falls in the period counts
+// once, so two concurrent changes made on two phones count twice (docs/cli.md, "report
+// funnel"); records without history contribute no transitions. Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -21,21 +16,27 @@
 namespace rapport::cli {
 
 struct FunnelOptions {
-  Date from;  // first day of the period
+  Date from;  // first day of the period (UTC)
   Date to;    // last day of the period (inclusive)
-  int lost_after_days = 90;
+  std::string stage_field = "lifecycle_stage";
+  std::string history_field;  // the stage's history timeline; "" when the schema records none
 };
 
+// The changes from one stage to another in the period; "(none)" for an absent stage (a record
+// given its first stage, or a stage cleared).
 struct FunnelTransition {
-  std::string name;  // first_purchase, drifted_to_lost, won_back
   std::string from;
   std::string to;
-  size_t customers = 0;
+  size_t changes = 0;    // history entries
+  size_t customers = 0;  // distinct records among them
 };
 
 struct FunnelReport {
   std::vector<std::pair<std::string, size_t>> stages;  // declared order, then "(none)" if any
+  // Ordered by `from`, then `to`, each in the stages' declared order ("(none)" first as a
+  // `from`, last as a `to`; symbols the schema no longer declares after the declared ones).
   std::vector<FunnelTransition> transitions;
+  size_t records_with_history = 0;  // records holding at least one history entry
 };
 
 FunnelReport ComputeFunnel(const std::vector<RecordView>& records,

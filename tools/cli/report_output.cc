@@ -105,14 +105,16 @@ JsonValue FunnelJson(const FunnelReport& report, const FunnelOptions& options) {
   JsonValue period;
   period.Set("from", FormatDate(options.from));
   period.Set("to", FormatDate(options.to));
-  period.Set("lost_after_days", options.lost_after_days);
   out.Set("period", std::move(period));
+  out.Set("history_field",
+          options.history_field.empty() ? JsonValue() : JsonValue(options.history_field));
+  out.Set("records_with_history", static_cast<uint64_t>(report.records_with_history));
   JsonValue::Array transitions;
   for (const FunnelTransition& t : report.transitions) {
     JsonValue j;
-    j.Set("transition", t.name);
     j.Set("from", t.from);
     j.Set("to", t.to);
+    j.Set("changes", static_cast<uint64_t>(t.changes));
     j.Set("customers", static_cast<uint64_t>(t.customers));
     transitions.push_back(std::move(j));
   }
@@ -130,12 +132,20 @@ void PrintFunnel(const FunnelReport& report, const FunnelOptions& options, std::
                    Percent(total > 0 ? static_cast<double>(count) / total : 0)});
   }
   stages.Print(out);
-  out << "\nTransitions from " << FormatDate(options.from) << " to " << FormatDate(options.to)
-      << " (derived from interactions; lost after " << options.lost_after_days
-      << " days without one)\n";
-  TextTable transitions({"transition", "from", "to", "customers"});
+  out << "\nStage changes from " << FormatDate(options.from) << " to " << FormatDate(options.to);
+  if (options.history_field.empty()) {
+    out << ": none, the schema records no history of " << options.stage_field << "\n";
+    return;
+  }
+  out << " (from " << options.history_field << "; " << report.records_with_history << " of "
+      << total << " customers have a history)\n";
+  if (report.transitions.empty()) {
+    out << "(none in this period)\n";
+    return;
+  }
+  TextTable transitions({"from", "to", "changes", "customers"});
   for (const FunnelTransition& t : report.transitions) {
-    transitions.AddRow({t.name, t.from, t.to, std::to_string(t.customers)});
+    transitions.AddRow({t.from, t.to, std::to_string(t.changes), std::to_string(t.customers)});
   }
   transitions.Print(out);
 }

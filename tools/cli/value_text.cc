@@ -199,7 +199,9 @@ absl::StatusOr<Value> ParseValueJson(const schema::FieldSpec& spec, const JsonVa
   }
   if (const bool* b = json.as_bool()) {
     if (spec.type() == FieldDef::BOOL) return Value{*b};
-    return Expected(spec, "a string", *b ? "true" : "false");
+    return Expected(
+        spec, spec.type() == FieldDef::TIMESTAMP ? "a timestamp (text or integer ms)" : "a string",
+        *b ? "true" : "false");
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "field \"", spec.path(), "\" expects a scalar, got a JSON ", AV(json.TypeName())));

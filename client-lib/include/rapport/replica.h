@@ -50,6 +50,9 @@ struct OpenOptions {
   std::string schema_path;
   // Wall clock in Unix milliseconds; empty means the real clock. For tests.
   std::function<int64_t()> wall_clock_ms;
+  // Who writes through this replica (e.g. the token's subject): the `author` of the history
+  // entries Apply records (below). Empty: those entries have no author.
+  std::string author;
 };
 
 class Replica {
@@ -73,6 +76,14 @@ class Replica {
   // record created, appended to or given a map entry; any error aborts the whole batch, storing
   // nothing, with InvalidArgument naming the mutation index, record, field and rule (NotFound for
   // an unknown record or entry, FailedPrecondition for an erased record).
+  //
+  // A VALUE field whose schema names a `history` timeline (lifecycle_stage ->
+  // lifecycle_history) gets one entry there, in this same batch, for each record whose
+  // displayed value of the field the batch changes: occurred_at (the commit's wall time),
+  // `from` and `to` (the displayed value before and after the batch; absent when null) and
+  // `author` (OpenOptions::author). A batch that appends to a record's history timeline itself
+  // (an import restoring exported history) gets no such entry for that record. These entries
+  // are not listed in ChangeSummary::entries.
   absl::StatusOr<ChangeSummary> Apply(const std::vector<Mutation>& mutations);
 
   // The record `id`, or nullopt if this replica has none. InvalidArgument for a malformed id.

@@ -39,7 +39,7 @@ std::string ErrorOf(const std::string& body) {
 TEST(SchemaLoad, DefaultCustomerParsesAndIsValid) {
   const Schema& s = Schema::DefaultCustomer();
   EXPECT_EQ(s.name(), "rapport-crm");
-  EXPECT_EQ(s.version(), 1u);
+  EXPECT_EQ(s.version(), 2u);
   ASSERT_EQ(s.types().size(), 1u);
   const RecordType* customer = s.FindType("customer");
   ASSERT_NE(customer, nullptr);

@@ -294,7 +294,7 @@ TEST(SchemaDeltaValidation, UnknownFieldsPassThroughAndSurviveJoinAndEncode) {
 TEST(SchemaDeltaValidation, UnknownRecordTypeIsRefused) {
   crdt::Record r(TestId(), "invoice");
   EXPECT_THAT(Message(Customer().ValidateDelta(r)),
-              HasSubstr("unknown record type \"invoice\" (schema \"rapport-crm\" version 1 has "
+              HasSubstr("unknown record type \"invoice\" (schema \"rapport-crm\" version 2 has "
                         "customer)"));
 }
 

@@ -87,7 +87,7 @@ TEST(SchemaWriteRights, UnknownFieldsOnlyForAdminAndReplica) {
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("role \"rep\" may not write field number 999, which schema "
-                        "\"rapport-crm\" version 1 does not know"));
+                        "\"rapport-crm\" version 2 does not know"));
   EXPECT_FALSE(Customer().CanWrite("rep", "customer", "no_such_field"));
   EXPECT_TRUE(Customer().CanWrite("replica", "customer", "no_such_field"));
 }

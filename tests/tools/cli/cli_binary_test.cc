@@ -112,7 +112,7 @@ std::vector<std::string> Contents(const std::string& jsonl) {
     JsonValue::Object fields;
     for (auto& [key, value] : *parsed->as_object()) {
       if (key == "id") continue;
-      if (key == "interactions") {
+      if (key == "interactions" || key == "lifecycle_history") {
         for (JsonValue& entry : *value.as_array()) {
           auto& members = *entry.as_object();
           members.erase(std::remove_if(members.begin(), members.end(),
@@ -222,11 +222,68 @@ TEST(RapportBinary, ReportsAsJsonOnAFixture) {
   EXPECT_EQ(Text(birthdays[0].Find("name")), "a");
   EXPECT_EQ(NumberText(*birthdays[0].Find("in_days")), "3");
 
-  // Funnel: stages counted; C's survey of 01-05 was the last contact 52 days ago.
-  const JsonValue funnel = report({"funnel", "--lost-after", "30"});
+  // Funnel: stages counted; the import's stage history is dated today, not in February.
+  const JsonValue funnel = report({"funnel"});
   EXPECT_EQ(NumberText(*funnel.Find("stages")->Find("current")), "2");
   EXPECT_EQ(NumberText(*funnel.Find("stages")->Find("(none)")), "2");
-  EXPECT_EQ(NumberText(*funnel.Find("transitions")->as_array()->at(1).Find("customers")), "1");
+  EXPECT_EQ(NumberText(*funnel.Find("records_with_history")), "4");  // A, B, C, D have a stage
+  EXPECT_EQ(funnel.Find("transitions")->as_array()->size(), 0u);
+}
+
+TEST(RapportBinary, FunnelCountsTheStageChangesImportAndEditRecorded) {
+  TempDir dir;
+  WriteFile(dir.Sub("f.csv"),
+            "external_key,name,lifecycle_stage\nA,a,current\nB,b,potential\nC,c,potential\n"
+            "D,d,\n");
+  ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("f.csv")}).exit_code, 0);
+  for (const char* key : {"B", "C"}) {
+    ASSERT_EQ(RunRapport({"edit", "--store", dir.Sub("s"), "--key", key, "--set",
+                          "lifecycle_stage=current", "--author", "li"})
+                  .exit_code,
+              0);
+  }
+  // A re-import moving A to lost records that change too.
+  WriteFile(dir.Sub("g.csv"), "external_key,name,lifecycle_stage\nA,a,lost\n");
+  ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("g.csv")}).exit_code, 0);
+
+  // Every change was made just now: a period around today holds them all.
+  const JsonValue funnel = Json(RunRapport({"report", "funnel", "--store", dir.Sub("s"), "--from",
+                                            "2000-01-01", "--to", "2999-12-31", "--json"}));
+  EXPECT_EQ(Text(funnel.Find("history_field")), "lifecycle_history");
+  std::vector<std::string> transitions;
+  for (const JsonValue& t : *funnel.Find("transitions")->as_array()) {
+    transitions.push_back(Text(t.Find("from")) + ">" + Text(t.Find("to")) + " " +
+                          NumberText(*t.Find("changes")));
+  }
+  EXPECT_EQ(transitions, (std::vector<std::string>{"(none)>potential 2", "(none)>current 1",
+                                                   "potential>current 2", "current>lost 1"}));
+  const JsonValue b = Json(RunRapport({"get", "--store", dir.Sub("s"), "--key", "B", "--json"}));
+  const auto& history = *b.Find("lifecycle_history")->as_array();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(Text(history[1].Find("author")), "li");
+  EXPECT_EQ(Text(history[1].Find("from")), "potential");
+}
+
+TEST(RapportBinary, BadReportOptionValuesExitOneNamingTheOption) {
+  TempDir dir;
+  WriteFile(dir.Sub("one.csv"), "external_key,name\nK1,a\n");
+  ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("one.csv")}).exit_code, 0);
+  auto refused = [&](std::vector<std::string> args, const std::string& option) {
+    args.insert(args.begin(), "report");
+    args.insert(args.end(), {"--store", dir.Sub("s")});
+    const std::string err = dir.Sub("err.txt");
+    const RunResult r = RunRapport(args, err);
+    EXPECT_EQ(r.exit_code, 1) << args[1] << " " << option;
+    std::ifstream in(err);
+    const std::string message((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(message.find(option), std::string::npos) << message;
+  };
+  refused({"due", "--days", "0"}, "--days 0");
+  for (const char* cuts : {"", "80,,95", "95,80", "80,80", "0", "100", "80,abc", "80,"}) {
+    refused({"tiers", "--cuts", cuts}, "--cuts \"" + std::string(cuts) + "\"");
+  }
+  EXPECT_EQ(
+      RunRapport({"report", "tiers", "--store", dir.Sub("s"), "--cuts", " 70 , 90 "}).exit_code, 0);
 }
 
 TEST(RapportBinary, EditGetFindStatsInspect) {

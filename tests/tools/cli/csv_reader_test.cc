@@ -52,6 +52,9 @@ TEST(CsvReader, UnterminatedQuoteCostsOneRow) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[1].line, 2);
   EXPECT_NE(rows[1].error.find("unterminated"), std::string::npos);
+  // The file goes on after this row, so the message must not say it ended there.
+  EXPECT_EQ(rows[1].error.find("end of the file"), std::string::npos) << rows[1].error;
+  EXPECT_NE(rows[1].error.find("reading resumes on line 3"), std::string::npos) << rows[1].error;
   EXPECT_EQ(rows[1].error_field, 2u);
   EXPECT_TRUE(rows[2].error.empty());
   EXPECT_EQ(rows[2].line, 3);
@@ -62,10 +65,16 @@ TEST(CsvReader, QuoteClosedByALaterRowIsReportedAndReadingResumes) {
   const auto rows = ReadAll("K1,\"open,1\nK2,\"Multi\nline\",2\nK3,x,3\n");
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].line, 1);
-  EXPECT_FALSE(rows[0].error.empty());
+  EXPECT_NE(rows[0].error.find("reading resumes on line 2"), std::string::npos) << rows[0].error;
   EXPECT_EQ(rows[1].line, 2);
   EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"K2", "Multi\nline", "2"}));
   EXPECT_EQ(rows[2].line, 4);
+}
+
+TEST(CsvReader, UnterminatedQuoteOnTheLastRowSaysSo) {
+  const auto rows = ReadAll("k,n\nK1,\"open");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[1].error.find("the last row of the file"), std::string::npos) << rows[1].error;
 }
 
 TEST(CsvReader, StrayQuoteInUnquotedField) {

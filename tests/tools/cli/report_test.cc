@@ -79,41 +79,77 @@ TEST(ReportTiers, ParetoCutsAtEightyAndNinetyFivePercent) {
   EXPECT_EQ(halves.tiers[1].customers, 5u);
 }
 
-TEST(ReportFunnel, StagesAndTransitionsDerivedFromInteractions) {
-  // Period February 2026, lost after 30 days of silence.
-  std::vector<RecordView> records;
-  RecordView c1 = Customer("c1");  // first order ever on 02-10: first purchase
-  c1.values["lifecycle_stage"].displayed = EnumValue{"current"};
-  c1.timelines["interactions"] = {Entry("2026-01-20T09:00:00Z", "visit"),
-                                  Entry("2026-02-10T09:00:00Z", "order")};
-  RecordView c2 = Customer("c2");  // order 02-15 after 259 silent days: won back
-  c2.values["lifecycle_stage"].displayed = EnumValue{"current"};
-  c2.timelines["interactions"] = {Entry("2025-06-01T09:00:00Z", "order"),
-                                  Entry("2026-02-15T09:00:00Z", "order")};
-  RecordView c3 = Customer("c3");  // last contact 01-10; 30 days later is 02-09: drifted
-  c3.values["lifecycle_stage"].displayed = EnumValue{"lost"};
-  c3.timelines["interactions"] = {Entry("2026-01-10T09:00:00Z", "visit"),
-                                  Entry("2026-02-12T09:00:00Z", "visit", /*retracted=*/true)};
-  RecordView c4 = Customer("c4");
-  c4.values["lifecycle_stage"].displayed = EnumValue{"potential"};
-  RecordView c5 = Customer("c5");  // no stage
-  c5.timelines["interactions"] = {Entry("2026-02-20T09:00:00Z", "call")};
-  records = {c1, c2, c3, c4, c5};
+// A lifecycle_history entry; "" for an absent stage.
+EntryView Change(const char* at, const std::string& from, const std::string& to,
+                 bool retracted = false) {
+  EntryView e;
+  e.occurred_at = At(at);
+  e.retracted = retracted;
+  if (!from.empty()) e.fields["from"].displayed = EnumValue{from};
+  if (!to.empty()) e.fields["to"].displayed = EnumValue{to};
+  return e;
+}
 
-  const FunnelReport report =
-      ComputeFunnel(records, {"non_customer", "potential", "target", "current", "lost"},
-                    FunnelOptions{D("2026-02-01"), D("2026-02-28"), 30});
-  const std::vector<std::pair<std::string, size_t>> stages = {{"non_customer", 0}, {"potential", 1},
-                                                              {"target", 0},       {"current", 2},
-                                                              {"lost", 1},         {"(none)", 1}};
-  EXPECT_EQ(report.stages, stages);
-  ASSERT_EQ(report.transitions.size(), 3u);
-  EXPECT_EQ(report.transitions[0].name, "first_purchase");
-  EXPECT_EQ(report.transitions[0].customers, 1u);
-  EXPECT_EQ(report.transitions[1].name, "drifted_to_lost");
-  EXPECT_EQ(report.transitions[1].customers, 1u);
-  EXPECT_EQ(report.transitions[2].name, "won_back");
-  EXPECT_EQ(report.transitions[2].customers, 1u);
+RecordView Staged(const std::string& id, const std::string& stage, std::vector<EntryView> history) {
+  RecordView r = Customer(id);
+  if (!stage.empty()) r.values["lifecycle_stage"].displayed = EnumValue{stage};
+  if (!history.empty()) r.timelines["lifecycle_history"] = std::move(history);
+  return r;
+}
+
+TEST(ReportFunnel, TransitionsAreTheStageHistoryEntriesOfThePeriod) {
+  // Period February 2026.
+  const std::vector<RecordView> records = {
+      Staged("c1", "current",
+             {Change("2026-01-10T09:00:00Z", "", "potential"),  // before the period
+              Change("2026-02-10T09:00:00Z", "potential", "current")}),
+      // Two phones made the same change concurrently: two entries, one customer. The later
+      // win-back was retracted.
+      Staged("c2", "lost",
+             {Change("2026-02-05T09:00:00Z", "current", "lost"),
+              Change("2026-02-05T09:00:00Z", "current", "lost"),
+              Change("2026-02-20T09:00:00Z", "lost", "current", /*retracted=*/true)}),
+      Staged("c3", "current",
+             {Change("2026-02-01T00:00:00Z", "", "current"),        // first instant of the period
+              Change("2026-03-01T00:00:00Z", "current", "lost")}),  // after it
+      Staged("c4", "potential", {}),  // a record from before the history: no transitions
+      Staged("c5", "", {Change("2026-02-28T23:59:59Z", "target", "")}),  // stage cleared
+      Staged("c6", "current", {Change("2026-02-14T09:00:00Z", "potential", "current")}),
+  };
+  // The interactions-based guess counted this one as a first purchase and a win-back: a visit,
+  // then its first order 100 days later. No history: it makes no transition.
+  RecordView c7 = Customer("c7");
+  c7.timelines["interactions"] = {Entry("2025-11-01T09:00:00Z", "visit"),
+                                  Entry("2026-02-09T09:00:00Z", "order")};
+  std::vector<RecordView> all = records;
+  all.push_back(c7);
+
+  FunnelOptions options;
+  options.from = D("2026-02-01");
+  options.to = D("2026-02-28");
+  options.history_field = "lifecycle_history";
+  const std::vector<std::string> stages = {"non_customer", "potential", "target", "current",
+                                           "lost"};
+  const FunnelReport report = ComputeFunnel(all, stages, options);
+  const std::vector<std::pair<std::string, size_t>> expected_stages = {
+      {"non_customer", 0}, {"potential", 1}, {"target", 0},
+      {"current", 3},      {"lost", 1},      {"(none)", 2}};
+  EXPECT_EQ(report.stages, expected_stages);
+  EXPECT_EQ(report.records_with_history, 5u);  // c1, c2, c3, c5, c6
+
+  auto text = [](const FunnelTransition& t) {
+    return t.from + ">" + t.to + " " + std::to_string(t.changes) + "/" +
+           std::to_string(t.customers);
+  };
+  std::vector<std::string> transitions;
+  for (const FunnelTransition& t : report.transitions) transitions.push_back(text(t));
+  // Ordered by from, then to, in the stages' order; (none) first as a from, last as a to.
+  EXPECT_EQ(transitions, (std::vector<std::string>{"(none)>current 1/1", "potential>current 2/2",
+                                                   "target>(none) 1/1", "current>lost 2/1"}));
+
+  // A schema without a history of the stage: stages only.
+  options.history_field.clear();
+  EXPECT_TRUE(ComputeFunnel(all, stages, options).transitions.empty());
 }
 
 TEST(ReportSatisfaction, IndexPerBranchAndSevenLevels) {
@@ -160,7 +196,7 @@ TEST(ReportSatisfaction, IndexPerBranchAndSevenLevels) {
 }
 
 TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
-  // Today 2026-02-26 (2026 is not a leap year), 7 days ahead: up to 2026-03-05 inclusive.
+  // Today 2026-02-26 (2026 is not a leap year), 7 days counting today: up to 2026-03-04.
   RecordView d1 = Customer("d1");
   d1.values["birthday"].displayed = D("1990-03-01");        // in 3 days
   d1.values["founding_date"].displayed = D("2000-02-28");   // 26th anniversary in 2 days
@@ -177,7 +213,7 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   d3.values["lifecycle_stage"].displayed = EnumValue{"lost"};
   d3.timelines["interactions"] = {Entry("2024-01-01T08:00:00Z", "visit")};  // lost: not listed
   d3.maps["contacts"]["c1"]["name"].displayed = std::string("Zhou");
-  d3.maps["contacts"]["c1"]["birthday"].displayed = D("1975-03-05");  // in 7 days
+  d3.maps["contacts"]["c1"]["birthday"].displayed = D("1975-03-04");  // in 6 days, the last
   RecordView d4 = Customer("d4");
   d4.values["founding_date"].displayed = D("2026-02-27");  // 0 years: not an anniversary
 
@@ -191,7 +227,7 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   EXPECT_EQ(report.birthdays[2].id, "d3");
   EXPECT_EQ(report.birthdays[2].what, "contact birthday");
   EXPECT_EQ(report.birthdays[2].detail, "Zhou");
-  EXPECT_EQ(report.birthdays[2].in_days, 7);
+  EXPECT_EQ(report.birthdays[2].in_days, 6);
   ASSERT_EQ(report.anniversaries.size(), 2u);
   EXPECT_EQ(report.anniversaries[0].id, "d1");
   EXPECT_EQ(report.anniversaries[0].detail, "26 years");
@@ -206,6 +242,27 @@ TEST(ReportDue, BirthdaysAnniversariesFollowUpsAndInactive) {
   EXPECT_EQ(report.inactive[0].id, "d1");
   EXPECT_EQ(report.inactive[0].detail, "148 days");
   EXPECT_EQ(report.never_contacted, 1u);  // d4
+}
+
+TEST(ReportDue, DaysNCoversTodayAndTheNextNMinusOneDays) {
+  // --days 3 from 2026-02-26: the 26th, 27th and 28th; 1 March is the fourth day, outside.
+  std::vector<RecordView> records;
+  for (const char* day : {"1990-02-26", "1990-02-28", "1990-03-01"}) {
+    RecordView r = Customer(day);
+    r.values["birthday"].displayed = D(day);
+    records.push_back(r);
+  }
+  for (const char* day : {"2026-02-28", "2026-03-01"}) {
+    RecordView r = Customer(std::string("f") + day);
+    r.values["next_follow_up"].displayed = D(day);
+    records.push_back(r);
+  }
+  const DueReport report = ComputeDue(records, DueOptions{D("2026-02-26"), 3, 90});
+  ASSERT_EQ(report.birthdays.size(), 2u);
+  EXPECT_EQ(report.birthdays[0].in_days, 0);
+  EXPECT_EQ(report.birthdays[1].in_days, 2);
+  ASSERT_EQ(report.follow_ups.size(), 1u);
+  EXPECT_EQ(report.follow_ups[0].date, D("2026-02-28"));
 }
 
 TEST(ReportLoyalty, PointsAndPurchasesByStage) {
