@@ -110,25 +110,17 @@ absl::StatusOr<RapportdProcess> RapportdProcess::Start(const Options& options) {
     return absl::NotFoundError(absl::StrCat("no rapportd executable at ", options.binary,
                                             "; build the rapportd target or pass --rapportd"));
   }
-  // A rapportd with bearer-token auth (ServerConfig.auth) asks every device for a token; on
-  // loopback the benchmark turns it off, as the sync tests do. An older rapportd has no auth
-  // field and refuses the config: then start it without.
-  absl::StatusOr<RapportdProcess> started = StartOnce(options, /*disable_auth=*/true);
-  if (!started.ok() && started.status().message().find("auth") != absl::string_view::npos) {
-    return StartOnce(options, /*disable_auth=*/false);
-  }
-  return started;
-}
-
-absl::StatusOr<RapportdProcess> RapportdProcess::StartOnce(const Options& options,
-                                                           bool disable_auth) {
   // metrics off: several benchmark servers (and other engineers' rapportd) must not compete for
   // the default metrics port.
   const std::string config_path = options.work_dir + "/rapportd.textproto";
   {
     std::ofstream config(config_path);
     config << "metrics_listen: \"off\"\n";
-    if (disable_auth) config << "auth { disabled: true }\n";
+    if (options.auth_key_file.empty()) {
+      config << "auth { disabled: true }\n";
+    } else {
+      config << "auth { key_file: \"" << options.auth_key_file << "\" }\n";
+    }
     if (options.max_concurrent_streams > 0) {
       config << "max_concurrent_streams: " << options.max_concurrent_streams << "\n";
     }

@@ -61,6 +61,9 @@ class RapportdProcess {
     // max_pull_batch_bytes); 0 keeps rapportd's default.
     int max_concurrent_streams = 0;
     uint64_t max_pull_batch_bytes = 0;
+    // A signing key file (auth::GenerateHs256KeyFile): the server asks for tokens signed with
+    // it. Empty: auth is off, as in the sync tests (loopback only).
+    std::string auth_key_file = {};
   };
   // Starts rapportd and waits (up to 30 s) for its "rapportd listening on HOST:PORT" line.
   static absl::StatusOr<RapportdProcess> Start(const Options& options);
@@ -83,7 +86,6 @@ class RapportdProcess {
 
  private:
   RapportdProcess() = default;
-  static absl::StatusOr<RapportdProcess> StartOnce(const Options& options, bool disable_auth);
   pid_t pid_ = -1;
   std::string address_;
   std::string stderr_path_;

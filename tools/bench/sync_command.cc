@@ -20,6 +20,7 @@
 #include "core/status_macros.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
+#include "tools/bench/scoped_sync_part.h"
 #include "tools/bench/sync_bench_util.h"
 
 namespace rapport::bench {
@@ -39,6 +40,7 @@ struct Args {
   int live_clients = 200;
   int live_commits = 20;
   int live_gap_ms = 200;
+  int reps = 200;
   int keepalive_timeout_ms = SyncOptions{}.keepalive_timeout_ms;
   bool shared_connection = false;
   uint64_t seed = 1;
@@ -480,6 +482,16 @@ absl::StatusOr<std::string> Run(const Args& args, int& problems) {
     ASSIGN_OR_RETURN(std::string live, MeasureLiveFanout(args, work, devices_dir, problems));
     absl::StrAppend(&out, ",\"live\":", live);
   }
+  if (!args.Skipped("scoped")) {
+    ASSIGN_OR_RETURN(std::string scoped, MeasureScopedSync({.rapportd = args.rapportd,
+                                                            .work_dir = work.path(),
+                                                            .device_dir = devices_dir.path(),
+                                                            .customers = args.customers,
+                                                            .interactions = args.interactions,
+                                                            .reps = args.reps,
+                                                            .seed = args.seed}));
+    absl::StrAppend(&out, ",\"scoped\":", scoped);
+  }
   return out + "}";
 }
 
@@ -490,7 +502,8 @@ void AddSyncCommand(CLI::App& app, int* exit_code) {
       "sync",
       "Sync figures against a real rapportd it starts: initial sync of N customers to an empty "
       "device, steady-state edits from D devices syncing in rounds, live fan-out latency to C "
-      "connected devices, server memory. Prints one JSON object; exits non-zero on any error.");
+      "connected devices, initial syncs of reps who see only their own customers, server "
+      "memory. Prints one JSON object; exits non-zero on any error.");
   auto args = std::make_shared<Args>();
   cmd->add_option("--rapportd", args->rapportd, "rapportd executable")->capture_default_str();
   cmd->add_option("--customers", args->customers, "customers of the initial sync")
@@ -536,8 +549,13 @@ void AddSyncCommand(CLI::App& app, int* exit_code) {
                   "the disk the server uses)")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "seed of the generated values")->capture_default_str();
-  cmd->add_option("--skip", args->skip, "parts to skip: initial, steady, live")
-      ->check(CLI::IsMember({"initial", "steady", "live"}));
+  cmd->add_option("--reps", args->reps,
+                  "scoped: reps who each sync their own customers (of --customers) to an empty "
+                  "device, with a rep token")
+      ->check(CLI::Range(1, 200))
+      ->capture_default_str();
+  cmd->add_option("--skip", args->skip, "parts to skip: initial, steady, live, scoped")
+      ->check(CLI::IsMember({"initial", "steady", "live", "scoped"}));
   cmd->callback([args, exit_code] {
     int problems = 0;
     const absl::StatusOr<std::string> result = Run(*args, problems);
