@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
@@ -79,6 +80,54 @@ TEST_F(LiveSyncTest, ContinuousSyncReconnectsAfterTheServerComesBack) {
   EXPECT_EQ(Encoded(*fresh, id), Encoded(*a, id));
   (*live)->Stop();
   EXPECT_EQ(Encoded(*a, id), Encoded(server_->store(), id));
+}
+
+TEST_F(LiveSyncTest, StateIsIdleOnceStopped) {
+  int64_t now = kMonday9am;
+  auto a = OpenAt(tmp_.Sub("a"), &now);
+  ASSERT_TRUE(a);
+  StateWaiter state;
+  ContinuousSyncOptions options;
+  options.sync.on_status = state.Callback();
+  auto live = ContinuousSync::Start(*a, address_, options);
+  ASSERT_TRUE(live.ok());
+  ASSERT_TRUE(state.WaitForLive(1, absl::Seconds(10)));
+  EXPECT_EQ((*live)->state(), SyncState::kLive);
+  (*live)->Stop();
+  EXPECT_EQ((*live)->state(), SyncState::kIdle);
+}
+
+TEST_F(LiveSyncTest, StopFromItsOwnStatusCallbackEndsTheSyncWithoutSelfJoin) {
+  int64_t now = kMonday9am;
+  auto a = OpenAt(tmp_.Sub("a"), &now);
+  ASSERT_TRUE(a);
+  absl::Mutex mu;
+  ContinuousSync* self = nullptr;  // set once Start returns
+  bool stopped_from_callback = false;
+  ContinuousSyncOptions options;
+  options.sync.on_status = [&](SyncState s, const std::string&) {
+    absl::MutexLock lock(&mu);
+    if (s != SyncState::kLive || self == nullptr || stopped_from_callback) return;
+    self->Stop();  // asks, returns: the thread calling us is the one Stop would wait for
+    stopped_from_callback = true;
+  };
+  // The first session may go live before `self` is set; the loop's reconnects after the
+  // server restart give the callback its chance.
+  auto live = ContinuousSync::Start(*a, address_, options);
+  ASSERT_TRUE(live.ok());
+  {
+    absl::MutexLock lock(&mu);
+    self = live->get();
+  }
+  server_options_.listen = address_;
+  KillServer();
+  StartServer();
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&stopped_from_callback), absl::Seconds(20)));
+  }
+  (*live)->Stop();  // joins the thread that ended after the callback
+  EXPECT_EQ((*live)->state(), SyncState::kIdle);
 }
 
 }  // namespace

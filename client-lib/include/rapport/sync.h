@@ -94,7 +94,10 @@ class ContinuousSync {
   ContinuousSync(const ContinuousSync&) = delete;
   ContinuousSync& operator=(const ContinuousSync&) = delete;
 
-  // Ends the live session and stops reconnecting; returns when the background thread is done.
+  // Ends the live session and stops reconnecting; returns when the background thread is done,
+  // and state() is then kIdle. Not from this sync's own callbacks (on_status, on_progress): there
+  // it cannot wait for the thread that is calling it (from on_status it only asks the sync to
+  // stop and returns; from on_progress it would deadlock).
   void Stop();
   SyncState state() const;
   // The last error message (empty if none since the last successful connection).

@@ -63,7 +63,11 @@ void SessionLoop::Stop() {
     stopping_ = true;
     if (session_ != nullptr) session_->Stop();
   }
+  // From the loop's own thread (a status callback) it can only ask: joining would be a self-join.
+  if (thread_.joinable() && thread_.get_id() == std::this_thread::get_id()) return;
   if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&mu_);
+  state_ = SyncState::kIdle;  // nothing runs any more, whatever the last session reported
 }
 
 SyncState SessionLoop::state() const {
