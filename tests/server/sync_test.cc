@@ -2,6 +2,7 @@
 // temporary directories, SyncOnce between them.
 #include "rapport/sync.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,26 @@ using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 using testing::View;
 
-TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
+// Three devices edit overlapping customers offline (values, points, tags, visits), then sync
+// in one of the six orders (each device once, then the first two again to hear from the third).
+// Every order ends with identical records everywhere and exactly the expected conflicts.
+class SyncOrderTest : public SyncTest, public ::testing::WithParamInterface<std::array<int, 3>> {};
+
+std::string OrderName(const ::testing::TestParamInfo<std::array<int, 3>>& info) {
+  std::string name;
+  for (int device : info.param) name += static_cast<char>('A' + device);
+  return name;
+}
+
+// The displayed value and the conflicts of `field`, as text.
+std::vector<std::string> ValueAndConflicts(const RecordView& v, const std::string& field) {
+  const ValueView& value = v.values.at(field);
+  std::vector<std::string> out = {ValueToText(value.displayed)};
+  for (const Value& c : value.conflicts) out.push_back(ValueToText(c));
+  return out;
+}
+
+TEST_P(SyncOrderTest, ThreeOfflineReplicasConvergeInEveryOrder) {
   int64_t now_a = kMonday9am, now_b = kMonday9am + 5, now_c = kMonday9am + 9;
   auto a = OpenAt(tmp_.Sub("a"), &now_a);
   auto b = OpenAt(tmp_.Sub("b"), &now_b);
@@ -44,8 +64,11 @@ TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
   Sync(*b);
   Sync(*c);
   ASSERT_TRUE(b->Get(shop).ok() && b->Get(shop)->has_value());
+  ASSERT_TRUE(c->Get(mill).ok() && c->Get(mill)->has_value());
 
-  // Offline, concurrently: the same phone field on two devices, counters, tags, visits.
+  // Offline, concurrently, a minute later on each clock (so B writes after A, C after both):
+  // the same phone on A and B, the same city on A and C, points on all three, the same tag on
+  // A and C, visits on A and B.
   now_a += 60000;
   now_b += 60000;
   now_c += 60000;
@@ -54,51 +77,62 @@ TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
              Mutation::AddElement(shop, "tags", "vip"),
              Mutation::AppendEntry(
                  shop, "interactions", Timestamp{now_a},
-                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by A")}})});
+                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by A")}}),
+             Mutation::Set(mill, "city", std::string("Suzhou")),
+             Mutation::AddElement(mill, "tags", "rice")});
   Apply(*b, {Mutation::Set(shop, "phone", std::string("+86 139 0000 0002")),
              Mutation::Increment(shop, "loyalty_points", 25),
              Mutation::AddElement(shop, "tags", "wholesale"),
              Mutation::AppendEntry(
                  shop, "interactions", Timestamp{now_b},
-                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by B")}})});
-  Apply(*c, {Mutation::Increment(shop, "loyalty_points", -5),
-             Mutation::Set(mill, "city", std::string("Hangzhou"))});
+                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by B")}}),
+             Mutation::Increment(mill, "loyalty_points", 7)});
+  Apply(*c,
+        {Mutation::Increment(shop, "loyalty_points", -5), Mutation::AddElement(shop, "tags", "vip"),
+         Mutation::Set(mill, "city", std::string("Hangzhou"))});
   const std::string new_c = Create(*c, "Wang Tea House");
 
-  Sync(*a);
-  Sync(*b);
-  Sync(*c);
-  Sync(*a);
-  Sync(*b);
+  Replica* devices[] = {a.get(), b.get(), c.get()};
+  const std::array<int, 3> order = GetParam();
+  for (int device : order) Sync(*devices[device]);
+  Sync(*devices[order[0]]);
+  Sync(*devices[order[1]]);
 
-  for (const std::string& id : {shop, mill, new_c}) {
-    RecordView va = View(*a, id), vb = View(*b, id), vc = View(*c, id);
-    EXPECT_TRUE(SameView(va, vb)) << id;
-    EXPECT_TRUE(SameView(va, vc)) << id;
+  // Identical records everywhere, the server included.
+  const std::vector<std::string> archive = testing::Archive(server_->store());
+  ASSERT_EQ(archive.size(), 3u);
+  for (Replica* device : devices) {
+    EXPECT_TRUE(testing::Archive(ReplicaInternal::Store(*device)) == archive);
   }
+
+  // Counters summed, tags and visits all there, and exactly the expected conflicts: the later
+  // write displayed (by clock), the earlier one kept beside it.
   RecordView v = View(*c, shop);
   EXPECT_EQ(v.counters.at("loyalty_points"), 120);
   EXPECT_THAT(v.sets.at("tags"), UnorderedElementsAre("vip", "wholesale"));
-  ASSERT_EQ(v.timelines.at("interactions").size(), 2u);
-  std::vector<std::string> summaries;
+  std::vector<std::string> visits;
   for (const EntryView& e : v.timelines.at("interactions")) {
-    summaries.push_back(ValueToText(e.fields.at("summary").displayed));
+    visits.push_back(ValueToText(e.fields.at("summary").displayed));
   }
-  EXPECT_THAT(summaries, UnorderedElementsAre("Visit by A", "Visit by B"));
-  const ValueView& phone = v.values.at("phone");
-  ASSERT_EQ(phone.conflicts.size(), 1u);
-  std::vector<std::string> phones = {ValueToText(phone.displayed), ValueToText(phone.conflicts[0])};
-  EXPECT_THAT(phones, UnorderedElementsAre("+86 138 0000 0001", "+86 139 0000 0002"));
-  EXPECT_EQ(ValueToText(View(*a, mill).values.at("city").displayed), "Hangzhou");
-  EXPECT_EQ(ValueToText(View(*b, new_c).values.at("name").displayed), "Wang Tea House");
+  EXPECT_THAT(visits, ::testing::ElementsAre("Visit by A", "Visit by B"));  // by occurred_at
+  EXPECT_THAT(ValueAndConflicts(v, "phone"),
+              ::testing::ElementsAre("+86 139 0000 0002", "+86 138 0000 0001"));
+  EXPECT_THAT(ValueAndConflicts(v, "name"), ::testing::ElementsAre("Chen Hardware"));
 
-  // The server holds the same merged state.
-  auto on_server = server_->store().Get(*crdt::RecordId::Parse(shop));
-  ASSERT_TRUE(on_server.ok() && on_server->has_value());
-  auto on_c = ReplicaInternal::Store(*c).Get(*crdt::RecordId::Parse(shop));
-  ASSERT_TRUE(on_c.ok() && on_c->has_value());
-  EXPECT_EQ(crdt::EncodeRecord(**on_server), crdt::EncodeRecord(**on_c));
+  RecordView m = View(*a, mill);
+  EXPECT_THAT(ValueAndConflicts(m, "city"), ::testing::ElementsAre("Hangzhou", "Suzhou"));
+  EXPECT_EQ(m.counters.at("loyalty_points"), 7);
+  EXPECT_THAT(m.sets.at("tags"), UnorderedElementsAre("rice"));
+  EXPECT_FALSE(m.timelines.contains("interactions"));
+  EXPECT_THAT(ValueAndConflicts(View(*b, new_c), "name"), ::testing::ElementsAre("Wang Tea House"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Orders, SyncOrderTest,
+                         ::testing::Values(std::array<int, 3>{0, 1, 2}, std::array<int, 3>{0, 2, 1},
+                                           std::array<int, 3>{1, 0, 2}, std::array<int, 3>{1, 2, 0},
+                                           std::array<int, 3>{2, 0, 1},
+                                           std::array<int, 3>{2, 1, 0}),
+                         OrderName);
 
 TEST_F(SyncTest, SecondSyncWithoutChangesMovesNothing) {
   int64_t now = kMonday9am;
