@@ -116,14 +116,17 @@ absl::Status CheckStoreConsistency(const store::RecordStore& store,
   return absl::OkStatus();
 }
 
-absl::Status CheckStoreDirConsistency(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<store::RecordStore>> OpenServerStore(const std::string& dir) {
   const schema::Schema& schema = schema::Schema::DefaultCustomer();
   store::StoreOptions options;
   options.indexes = schema.Indexer();
   options.schema_hash = schema.Hash();
-  ASSIGN_OR_RETURN(std::unique_ptr<store::RecordStore> store,
-                   store::RecordStore::Open(dir, std::move(options)));
-  return CheckStoreConsistency(*store, schema.Indexer());
+  return store::RecordStore::Open(dir, std::move(options));
+}
+
+absl::Status CheckStoreDirConsistency(const std::string& dir) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::RecordStore> store, OpenServerStore(dir));
+  return CheckStoreConsistency(*store, schema::Schema::DefaultCustomer().Indexer());
 }
 
 }  // namespace rapport::fault

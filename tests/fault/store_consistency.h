@@ -11,7 +11,11 @@
 // posting left behind fails one of these, naming the record and what is wrong.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/store/index_entry.h"
 #include "core/store/record_store.h"
 
@@ -22,8 +26,11 @@ namespace rapport::fault {
 absl::Status CheckStoreConsistency(const store::RecordStore& store,
                                    const store::IndexExtractor& indexes);
 
-// Opens the store in `dir` (no other process may have it open), checks it as above against
-// the default customer schema's indexes, and closes it again.
+// Opens the store in `dir` as rapportd with the default customer schema does (indexes, schema
+// hash). Only while no other process has it open: a killed server's, between its restarts.
+absl::StatusOr<std::unique_ptr<store::RecordStore>> OpenServerStore(const std::string& dir);
+
+// OpenServerStore, then the check above against the default customer schema's indexes.
 absl::Status CheckStoreDirConsistency(const std::string& dir);
 
 }  // namespace rapport::fault
