@@ -31,6 +31,34 @@ using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 using testing::View;
 
+// A Session stream driven by hand, for tests that speak the protocol directly.
+class RawSession {
+ public:
+  explicit RawSession(const std::string& address)
+      : stub_(rapport::v1::Sync::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stream_ = stub_->Session(&context_);
+  }
+  grpc::ClientReaderWriter<rapport::v1::ClientMessage, rapport::v1::ServerMessage>* operator->() {
+    return stream_.get();
+  }
+
+  // A protocol-1 Hello from a fixed replica id.
+  static rapport::v1::ClientMessage Hello() {
+    rapport::v1::ClientMessage hello;
+    hello.mutable_hello()->set_replica_id("00000000000000aa");
+    hello.mutable_hello()->set_protocol_version(1);
+    return hello;
+  }
+
+ private:
+  std::unique_ptr<rapport::v1::Sync::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<rapport::v1::ClientMessage, rapport::v1::ServerMessage>>
+      stream_;
+};
+
 // Three devices edit overlapping customers offline (values, points, tags, visits), then sync
 // in one of the six orders (each device once, then the first two again to hear from the third).
 // Every order ends with identical records everywhere and exactly the expected conflicts.
@@ -184,15 +212,8 @@ TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
     }
   }
 
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = rapport::v1::Sync::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Session(&context);
-  rapport::v1::ClientMessage hello;
-  hello.mutable_hello()->set_replica_id("00000000000000aa");
-  hello.mutable_hello()->set_protocol_version(1);
-  ASSERT_TRUE(stream->Write(hello));
+  RawSession stream(address_);
+  ASSERT_TRUE(stream->Write(RawSession::Hello()));
   ASSERT_TRUE(stream->Write(push));
   ASSERT_TRUE(stream->WritesDone());
   rapport::v1::ServerMessage in;
@@ -233,14 +254,8 @@ TEST_F(SyncTest, DISABLED_AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPull
   ASSERT_TRUE(created.ok()) << created.status();
 
   // A's session: Hello (CaughtUp held back until PushDone), then the first push of the shop.
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = rapport::v1::Sync::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Session(&context);
-  rapport::v1::ClientMessage hello;
-  hello.mutable_hello()->set_replica_id("00000000000000aa");
-  hello.mutable_hello()->set_protocol_version(1);
+  RawSession stream(address_);
+  rapport::v1::ClientMessage hello = RawSession::Hello();
   hello.mutable_hello()->set_announces_push_done(true);
   ASSERT_TRUE(stream->Write(hello));
   auto push = [&](uint64_t batch, const std::vector<crdt::Record>& deltas) {
@@ -301,11 +316,7 @@ TEST_F(SyncTest, DISABLED_AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPull
 }
 
 TEST_F(SyncTest, UnsupportedProtocolVersionIsRefused) {
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = rapport::v1::Sync::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Session(&context);
+  RawSession stream(address_);
   rapport::v1::ClientMessage hello;
   hello.mutable_hello()->set_protocol_version(2);
   stream->Write(hello);
