@@ -1,9 +1,10 @@
 // Crash loop of a device: rapport_fault_device (a separate process that edits a customer and
 // syncs in a loop, printing what was committed and what was acknowledged) is killed with SIGKILL
 // after a seeded number of its reports, mid-commit or mid-sync, and restarted on the same store.
-// After every kill: the store reopens without repair, holds every edit the device reported
-// committed (and at most the one it was committing), and the server holds every edit reported
-// acknowledged. At the end one sync makes device and server exact: every edit counted once.
+// After every kill: the store is consistent (CheckStoreConsistency) and reopens without repair,
+// holds every edit the device reported committed (and at most the one it was committing), and
+// the server holds every edit reported acknowledged. At the end one sync makes device and server
+// exact: every edit counted once.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -20,6 +21,7 @@
 #include "rapport/replica.h"
 #include "rapport/sync.h"
 #include "server/sync_server.h"
+#include "tests/fault/store_consistency.h"
 #include "tests/fault/subprocess.h"
 #include "tests/temp_dir.h"
 
@@ -108,8 +110,10 @@ TEST(DeviceCrash, KilledDeviceKeepsEveryCommittedEditAndLosesNoAcknowledgedPush)
       take(**line);
     }
 
-    // The device's store opens as it is and holds every committed edit, plus at most the one
-    // being committed when the kill came.
+    // The device's store is consistent as the kill left it, opens as it is and holds every
+    // committed edit, plus at most the one being committed when the kill came.
+    const absl::Status consistent = fault::CheckStoreDirConsistency(device_dir);
+    ASSERT_TRUE(consistent.ok()) << "after kill " << kill_no << ": " << consistent;
     auto replica = Replica::Open(device_dir);
     ASSERT_TRUE(replica.ok()) << "after kill " << kill_no << ": " << replica.status();
     Holdings local = Read(**replica, record);

@@ -25,6 +25,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "core/string_view_compat.h"
 #include "tests/fault/unique_fd.h"
 
@@ -292,6 +293,7 @@ void FaultProxy::Impl::Serve(Connection& c) {
           d.begin += static_cast<size_t>(n);
           absl::MutexLock lock(&mu);
           stats.bytes_forwarded += static_cast<uint64_t>(n);
+          if (i == 1) stats.bytes_to_clients += static_cast<uint64_t>(n);
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
           failed = true;
         }
@@ -487,6 +489,13 @@ void FaultProxy::Heal() {
 ProxyStats FaultProxy::stats() const {
   absl::MutexLock lock(&impl_->mu);
   return impl_->stats;
+}
+
+bool FaultProxy::WaitFor(const std::function<bool(const ProxyStats&)>& reached,
+                         std::chrono::milliseconds timeout) const {
+  absl::MutexLock lock(&impl_->mu);
+  auto condition = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) { return reached(impl_->stats); };
+  return impl_->mu.AwaitWithTimeout(absl::Condition(&condition), absl::FromChrono(timeout));
 }
 
 }  // namespace rapport::fault

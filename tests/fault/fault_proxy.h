@@ -17,8 +17,10 @@
 // Thread-safe: every method may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,8 +59,9 @@ struct ProxyStats {
   uint64_t accepted = 0;
   uint64_t refused = 0;  // over max_connections, or the target would not accept
   uint64_t cut_by_plan = 0;
-  uint64_t cut_by_request = 0;  // CutAll
-  uint64_t bytes_forwarded = 0;
+  uint64_t cut_by_request = 0;    // CutAll
+  uint64_t bytes_forwarded = 0;   // both directions
+  uint64_t bytes_to_clients = 0;  // of those, from the target to the clients
 };
 
 class FaultProxy {
@@ -90,6 +93,11 @@ class FaultProxy {
   void Heal();
 
   ProxyStats stats() const;
+  // Waits until `reached(stats())` holds, re-checked whenever the stats change (bytes forwarded,
+  // cuts); false if `timeout` passes first. For a test that acts at a point of a stream, e.g.
+  // kills a server once so many bytes of a reply have passed.
+  bool WaitFor(const std::function<bool(const ProxyStats&)>& reached,
+               std::chrono::milliseconds timeout) const;
 
  private:
   struct Impl;

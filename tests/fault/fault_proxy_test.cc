@@ -288,6 +288,30 @@ TEST(FaultProxy, ThrottleLimitsBandwidth) {
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(190));
 }
 
+TEST(FaultProxy, WaitForWakesWhenTheStreamReachesAPoint) {
+  TestServer source(256 << 10);
+  auto proxy = StartProxy(source.address());
+  ASSERT_NE(proxy, nullptr);
+  // 256 KiB at 512 KiB/s in chunks of at most 16 KiB: half a second of stream.
+  proxy->SetFaults({.bytes_per_second = 512 << 10});
+  Outcome out;
+  std::thread reader([&] {
+    UniqueFd fd = Connect(proxy->port());
+    out = Exchange(fd.get(), "", 0);
+  });
+  auto past = [](uint64_t n) {
+    return [n](const ProxyStats& s) { return s.bytes_to_clients >= n; };
+  };
+  EXPECT_TRUE(proxy->WaitFor(past(32 << 10), std::chrono::seconds(10)));
+  const uint64_t at_wake = proxy->stats().bytes_to_clients;
+  EXPECT_GE(at_wake, uint64_t{32 << 10});
+  EXPECT_LT(at_wake, uint64_t{256 << 10}) << "woken only at the end of the stream";
+  EXPECT_FALSE(proxy->WaitFor(past(1 << 30), std::chrono::milliseconds(50)));
+  reader.join();
+  EXPECT_TRUE(out.eof);
+  EXPECT_EQ(proxy->stats().bytes_to_clients, uint64_t{256 << 10});
+}
+
 TEST(FaultProxy, TargetDownClosesTheClient) {
   // A port that was free a moment ago: nothing listens there.
   int free_port = 0;

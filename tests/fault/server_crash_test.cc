@@ -1,18 +1,25 @@
-// Crash loop of the real server: rapportd (the binary) is killed with SIGKILL at seeded moments
-// during devices' syncs — counted in sync progress events, so kills land mid-push and mid-pull
-// as well as between sessions — and restarted on the same data directory, over and over. After
-// every restart the store must open without repair and a fresh device syncing from it must find
-// every edit that a device saw acknowledged (SyncOnce returned OK). At the end every device syncs
-// until quiet and everything is exact: counters equal the sum of every increment made, no
-// increment lost or doubled by re-pushes after lost acknowledgements.
-//
-// TODO(branch tier, issue #7): also kill a branch rapportd during its upstream sync.
+// Crash loop of the real server: rapportd (the binary) is killed with SIGKILL during devices'
+// syncs and restarted on the same data directory, over and over. Each round arms one kill in one
+// session (tests/fault/session_killer.h), of an editing device or of a reader that only pulls:
+// two rounds in three at a message boundary — after the n-th Push is sent (the server receiving
+// or committing it), after the n-th PushAck, after the n-th Pull batch is applied — and one in
+// three from another thread at a seeded delay into the session, wherever its bytes then are. A
+// kill counts as mid-sync only if the session had not returned when the signal went out, and
+// by the phase the session was in; kills that found no session land between sessions and are
+// counted apart.
+// After every kill the dead server's store must satisfy CheckStoreConsistency as it lies and hold
+// every edit that a device saw acknowledged (SyncOnce returned OK); the restarted server must
+// open it without repair, and every eighth round a fresh device pulls everything from it. At
+// the end every device syncs until quiet and everything is exact: counters equal the sum of
+// every increment made, no increment lost or doubled by re-pushes after lost acknowledgements.
+// The branch tier's crash loop is tests/fault/branch_crash_test.cc.
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <atomic>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,24 +28,31 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "core/store/record_store.h"
 #include "gtest/gtest.h"
 #include "rapport/replica.h"
 #include "rapport/sync.h"
 #include "tests/fault/rapportd_process.h"
+#include "tests/fault/session_killer.h"
+#include "tests/fault/store_consistency.h"
 #include "tests/fault/subprocess.h"
 #include "tests/temp_dir.h"
 
 namespace rapport {
 namespace {
 
-using fault::Subprocess;
+using fault::KillMoment;
+using fault::SessionKiller;
+using fault::SessionPhase;
 using testing::TempDir;
 
-constexpr int kKills = 32;
+// Every third round's kill is timed; the other 32, at message boundaries, nearly all land
+// inside a session.
+constexpr int kKills = 48;
+constexpr int kMinKillsMidSync = 30;
 constexpr int kDevices = 3;
-// rapportd with metrics off (no fixed port to collide on), auth off (tokens are not this test's
-// subject) and small Pull batches, so a session has several batches to be killed between.
+constexpr int kFreshPullEvery = 8;
 using Rapportd = fault::RapportdProcess;
 
 // One edit made on a device: what a server holding it must show.
@@ -61,8 +75,10 @@ class ServerCrashTest : public ::testing::Test {
  protected:
   void SetUp() override {
     config_ = tmp_.Sub("rapportd.textproto");
+    // Metrics off (no fixed port to collide on), auth off (tokens are not this test's
+    // subject) and small Pull batches, so a session has several to be killed between.
     std::ofstream(config_) << "metrics_listen: \"off\"\n"
-                              "max_pull_batch_bytes: 2048\n"
+                              "max_pull_batch_bytes: 384\n"
                               "auth { disabled: true }\n";
   }
 
@@ -154,8 +170,15 @@ TEST_F(ServerCrashTest, AcknowledgedPushesSurviveSigkillLoopsAndEverythingConver
     ASSERT_TRUE(SyncOnce(*devices_[1].replica, server_->address).ok());
     ASSERT_TRUE(SyncOnce(*devices_[2].replica, server_->address).ok());
   }
+  // A back-office tablet that only reads: its sessions are all pull, so a kill in one lands
+  // while the server streams Pull batches with no push in the way.
+  auto reader = Replica::Open(tmp_.Sub("reader"));
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE(SyncOnce(**reader, server_->address).ok());
 
-  int killed_mid_sync = 0;
+  std::map<SessionPhase, int> kills_by_phase;
+  int timed_mid_sync = 0;
+  std::vector<absl::Duration> session_times;  // of whole sessions, for the timed kills' delays
   for (int kill_no = 0; kill_no < kKills; ++kill_no) {
     // Offline edits on every device.
     for (size_t d = 0; d < devices_.size(); ++d) {
@@ -175,39 +198,95 @@ TEST_F(ServerCrashTest, AcknowledgedPushesSurviveSigkillLoopsAndEverythingConver
       device.edits.push_back(e);
     }
 
-    // The kill lands at the N-th progress event of this round's syncs (or after them).
-    const int kill_at_event = static_cast<int>(rng() % 10);
-    std::atomic<int> events{0};
-    std::atomic<bool> killed{false};
-    const pid_t pid = server_->process.pid();
-    auto maybe_kill = [&] {
-      if (events.fetch_add(1) == kill_at_event && !killed.exchange(true)) kill(pid, SIGKILL);
-    };
-    if (kill_at_event == 0) maybe_kill();
-    for (Device& device : devices_) {
+    // One session carries the kill; the others sync before or after it (and find the server
+    // down after it). The reader syncs last.
+    size_t victim = rng() % devices_.size();
+    KillMoment moment;
+    if (kill_no % 3 == 2) {
+      // A delay within a typical session so far: most land while bytes flow.
+      absl::Duration typical = absl::Milliseconds(5);
+      if (!session_times.empty()) {
+        std::nth_element(session_times.begin(), session_times.begin() + session_times.size() / 2,
+                         session_times.end());
+        typical = session_times[session_times.size() / 2];
+      }
+      moment.kind = KillMoment::Kind::kAfterDelay;
+      moment.delay = typical * static_cast<double>(rng() % 800) / 1000.0;
+    } else {
+      // A quarter each: after a Push sent, after a PushAck, after a Pull batch on an editing
+      // device (which mostly arrives while its own Pushes are unacknowledged), and after a
+      // Pull batch on the reader.
+      const int boundary = static_cast<int>(rng() % 4);
+      const KillMoment::Kind kinds[] = {
+          KillMoment::Kind::kAfterPushSent, KillMoment::Kind::kAfterPushAcked,
+          KillMoment::Kind::kAfterPullApplied, KillMoment::Kind::kAfterPullApplied};
+      moment.kind = kinds[boundary];
+      moment.nth = 1 + static_cast<int>(rng() % 2);
+      if (boundary == 3) victim = devices_.size();
+    }
+    SessionKiller killer(server_->process.pid(), moment);
+    for (size_t d = 0; d <= devices_.size(); ++d) {
+      Replica& replica = d < devices_.size() ? *devices_[d].replica : **reader;
       SyncOptions options;
       options.deadline_ms = 10000;
-      options.max_push_batch_bytes = 256;
-      options.on_progress = [&](const SyncProgress&) { maybe_kill(); };
-      const size_t made = device.edits.size();
-      if (SyncOnce(*device.replica, server_->address, options).ok()) device.acknowledged = made;
+      options.max_push_batch_bytes = 256;  // several Pushes per session
+      const size_t made = d < devices_.size() ? devices_[d].edits.size() : 0;
+      const absl::Time start = absl::Now();
+      absl::StatusOr<SyncSummary> synced = d == victim
+                                               ? killer.Run(replica, server_->address, options)
+                                               : SyncOnce(replica, server_->address, options);
+      if (synced.ok() && d < devices_.size()) {
+        devices_[d].acknowledged = made;
+        session_times.push_back(absl::Now() - start);
+      }
     }
-    if (killed.load()) ++killed_mid_sync;
+    const SessionPhase phase = killer.phase();
+    ++kills_by_phase[phase];
+    if (phase != SessionPhase::kNotKilled && moment.kind == KillMoment::Kind::kAfterDelay) {
+      ++timed_mid_sync;
+    }
+    // A kill that found no session lands now, between sessions.
     const int status = server_->process.Kill();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
         << "rapportd exited by itself (status " << status << ") in round " << kill_no;
     server_.reset();
 
-    // Restart on the same data: it must open the store as it is.
+    // The store as the kill left it: consistent, nothing to repair, every acknowledged edit in.
+    const std::string when = "after kill " + std::to_string(kill_no);
+    const absl::Status consistent = fault::CheckStoreDirConsistency(tmp_.Sub("server"));
+    ASSERT_TRUE(consistent.ok()) << when << " (" << fault::SessionPhaseName(phase)
+                                 << "): " << consistent;
+    {
+      auto dead = Replica::Open(tmp_.Sub("server"));  // what rapportd will reopen, read here
+      ASSERT_TRUE(dead.ok()) << dead.status();
+      ASSERT_NO_FATAL_FAILURE(CheckHolds(**dead, /*exact=*/false, when + ", in the store"));
+    }
+
+    // Restart on the same data: it must open the store as it is and serve it. (Every few
+    // rounds a fresh device pulls it all, to see the restarted server hand it out.)
     ASSERT_NO_FATAL_FAILURE(StartServer());
-    std::unique_ptr<Replica> audit = FreshPull("audit" + std::to_string(kill_no));
-    ASSERT_NE(audit, nullptr);
-    ASSERT_NO_FATAL_FAILURE(
-        CheckHolds(*audit, /*exact=*/false, "after kill " + std::to_string(kill_no)));
-    audit.reset();
-    std::filesystem::remove_all(tmp_.Sub("audit" + std::to_string(kill_no)));
+    if (kill_no % kFreshPullEvery == kFreshPullEvery - 1) {
+      std::unique_ptr<Replica> audit = FreshPull("audit" + std::to_string(kill_no));
+      ASSERT_NE(audit, nullptr);
+      ASSERT_NO_FATAL_FAILURE(CheckHolds(*audit, /*exact=*/false, when + ", pulled"));
+      audit.reset();
+      std::filesystem::remove_all(tmp_.Sub("audit" + std::to_string(kill_no)));
+    }
   }
-  EXPECT_GE(killed_mid_sync, kKills / 2) << "most kills should land during a sync";
+  const int pushing = kills_by_phase[SessionPhase::kPushing];
+  const int pulling = kills_by_phase[SessionPhase::kPulling];
+  RecordProperty("kills_pushing", pushing);
+  RecordProperty("kills_pulling", pulling);
+  RecordProperty("kills_connecting", kills_by_phase[SessionPhase::kConnecting]);
+  RecordProperty("kills_between_sessions", kills_by_phase[SessionPhase::kNotKilled]);
+  RecordProperty("timed_kills_mid_sync", timed_mid_sync);
+  std::cout << "kills: pushing " << pushing << ", pulling " << pulling << ", connecting "
+            << kills_by_phase[SessionPhase::kConnecting] << ", between sessions "
+            << kills_by_phase[SessionPhase::kNotKilled] << "; timed kills mid-sync "
+            << timed_mid_sync << " of " << kKills / 3 << "\n";
+  EXPECT_GE(pushing + pulling, kMinKillsMidSync) << "kills must land while a sync is in flight";
+  EXPECT_GE(pushing, kMinKillsMidSync / 4) << "too few kills during pushes";
+  EXPECT_GE(pulling, kMinKillsMidSync / 4) << "too few kills during pulls";
 
   // No more kills: every device syncs until nothing moves; then everything is exact.
   for (int pass = 0; pass < 4; ++pass) {
@@ -217,9 +296,11 @@ TEST_F(ServerCrashTest, AcknowledgedPushesSurviveSigkillLoopsAndEverythingConver
       device.acknowledged = device.edits.size();
     }
   }
+  ASSERT_TRUE(SyncOnce(**reader, server_->address).ok());
   std::unique_ptr<Replica> final_audit = FreshPull("final");
   ASSERT_NE(final_audit, nullptr);
   ASSERT_NO_FATAL_FAILURE(CheckHolds(*final_audit, /*exact=*/true, "at the end"));
+  ASSERT_NO_FATAL_FAILURE(CheckHolds(**reader, /*exact=*/true, "on the reader at the end"));
   int64_t shared_total = 0;
   for (const Device& device : devices_) {
     int64_t own_total = 0;
@@ -238,11 +319,12 @@ TEST_F(ServerCrashTest, AcknowledgedPushesSurviveSigkillLoopsAndEverythingConver
   // The server's store, after one last SIGKILL, opens as it is and is internally consistent.
   server_->process.Kill();
   server_.reset();
+  const absl::Status consistent = fault::CheckStoreDirConsistency(tmp_.Sub("server"));
+  EXPECT_TRUE(consistent.ok()) << consistent;
   auto store = store::RecordStore::Open(tmp_.Sub("server"), store::StoreOptions{});
   ASSERT_TRUE(store.ok()) << store.status();
   auto stats = (*store)->Stats();
   ASSERT_TRUE(stats.ok()) << stats.status();
-  EXPECT_EQ(stats->records, stats->changes);
   EXPECT_EQ(stats->records, static_cast<uint64_t>(1 + kDevices + kDevices * kKills));
 }
 

@@ -2,6 +2,7 @@
 // temporary directories, SyncOnce between them.
 #include "rapport/sync.h"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,54 @@ using testing::TempDir;
 using ::testing::UnorderedElementsAre;
 using testing::View;
 
-TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
+// A Session stream driven by hand, for tests that speak the protocol directly.
+class RawSession {
+ public:
+  explicit RawSession(const std::string& address)
+      : stub_(rapport::v1::Sync::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stream_ = stub_->Session(&context_);
+  }
+  grpc::ClientReaderWriter<rapport::v1::ClientMessage, rapport::v1::ServerMessage>* operator->() {
+    return stream_.get();
+  }
+
+  // A protocol-1 Hello from a fixed replica id.
+  static rapport::v1::ClientMessage Hello() {
+    rapport::v1::ClientMessage hello;
+    hello.mutable_hello()->set_replica_id("00000000000000aa");
+    hello.mutable_hello()->set_protocol_version(1);
+    return hello;
+  }
+
+ private:
+  std::unique_ptr<rapport::v1::Sync::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<rapport::v1::ClientMessage, rapport::v1::ServerMessage>>
+      stream_;
+};
+
+// Three devices edit overlapping customers offline (values, points, tags, visits), then sync
+// in one of the six orders (each device once, then the first two again to hear from the third).
+// Every order ends with identical records everywhere and exactly the expected conflicts.
+class SyncOrderTest : public SyncTest, public ::testing::WithParamInterface<std::array<int, 3>> {};
+
+std::string OrderName(const ::testing::TestParamInfo<std::array<int, 3>>& info) {
+  std::string name;
+  for (int device : info.param) name += static_cast<char>('A' + device);
+  return name;
+}
+
+// The displayed value and the conflicts of `field`, as text.
+std::vector<std::string> ValueAndConflicts(const RecordView& v, const std::string& field) {
+  const ValueView& value = v.values.at(field);
+  std::vector<std::string> out = {ValueToText(value.displayed)};
+  for (const Value& c : value.conflicts) out.push_back(ValueToText(c));
+  return out;
+}
+
+TEST_P(SyncOrderTest, ThreeOfflineReplicasConvergeInEveryOrder) {
   int64_t now_a = kMonday9am, now_b = kMonday9am + 5, now_c = kMonday9am + 9;
   auto a = OpenAt(tmp_.Sub("a"), &now_a);
   auto b = OpenAt(tmp_.Sub("b"), &now_b);
@@ -44,8 +92,11 @@ TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
   Sync(*b);
   Sync(*c);
   ASSERT_TRUE(b->Get(shop).ok() && b->Get(shop)->has_value());
+  ASSERT_TRUE(c->Get(mill).ok() && c->Get(mill)->has_value());
 
-  // Offline, concurrently: the same phone field on two devices, counters, tags, visits.
+  // Offline, concurrently, a minute later on each clock (so B writes after A, C after both):
+  // the same phone on A and B, the same city on A and C, points on all three, the same tag on
+  // A and C, visits on A and B.
   now_a += 60000;
   now_b += 60000;
   now_c += 60000;
@@ -54,51 +105,62 @@ TEST_F(SyncTest, ThreeOfflineReplicasConverge) {
              Mutation::AddElement(shop, "tags", "vip"),
              Mutation::AppendEntry(
                  shop, "interactions", Timestamp{now_a},
-                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by A")}})});
+                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by A")}}),
+             Mutation::Set(mill, "city", std::string("Suzhou")),
+             Mutation::AddElement(mill, "tags", "rice")});
   Apply(*b, {Mutation::Set(shop, "phone", std::string("+86 139 0000 0002")),
              Mutation::Increment(shop, "loyalty_points", 25),
              Mutation::AddElement(shop, "tags", "wholesale"),
              Mutation::AppendEntry(
                  shop, "interactions", Timestamp{now_b},
-                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by B")}})});
-  Apply(*c, {Mutation::Increment(shop, "loyalty_points", -5),
-             Mutation::Set(mill, "city", std::string("Hangzhou"))});
+                 {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by B")}}),
+             Mutation::Increment(mill, "loyalty_points", 7)});
+  Apply(*c,
+        {Mutation::Increment(shop, "loyalty_points", -5), Mutation::AddElement(shop, "tags", "vip"),
+         Mutation::Set(mill, "city", std::string("Hangzhou"))});
   const std::string new_c = Create(*c, "Wang Tea House");
 
-  Sync(*a);
-  Sync(*b);
-  Sync(*c);
-  Sync(*a);
-  Sync(*b);
+  Replica* devices[] = {a.get(), b.get(), c.get()};
+  const std::array<int, 3> order = GetParam();
+  for (int device : order) Sync(*devices[device]);
+  Sync(*devices[order[0]]);
+  Sync(*devices[order[1]]);
 
-  for (const std::string& id : {shop, mill, new_c}) {
-    RecordView va = View(*a, id), vb = View(*b, id), vc = View(*c, id);
-    EXPECT_TRUE(SameView(va, vb)) << id;
-    EXPECT_TRUE(SameView(va, vc)) << id;
+  // Identical records everywhere, the server included.
+  const std::vector<std::string> archive = testing::Archive(server_->store());
+  ASSERT_EQ(archive.size(), 3u);
+  for (Replica* device : devices) {
+    EXPECT_TRUE(testing::Archive(ReplicaInternal::Store(*device)) == archive);
   }
+
+  // Counters summed, tags and visits all there, and exactly the expected conflicts: the later
+  // write displayed (by clock), the earlier one kept beside it.
   RecordView v = View(*c, shop);
   EXPECT_EQ(v.counters.at("loyalty_points"), 120);
   EXPECT_THAT(v.sets.at("tags"), UnorderedElementsAre("vip", "wholesale"));
-  ASSERT_EQ(v.timelines.at("interactions").size(), 2u);
-  std::vector<std::string> summaries;
+  std::vector<std::string> visits;
   for (const EntryView& e : v.timelines.at("interactions")) {
-    summaries.push_back(ValueToText(e.fields.at("summary").displayed));
+    visits.push_back(ValueToText(e.fields.at("summary").displayed));
   }
-  EXPECT_THAT(summaries, UnorderedElementsAre("Visit by A", "Visit by B"));
-  const ValueView& phone = v.values.at("phone");
-  ASSERT_EQ(phone.conflicts.size(), 1u);
-  std::vector<std::string> phones = {ValueToText(phone.displayed), ValueToText(phone.conflicts[0])};
-  EXPECT_THAT(phones, UnorderedElementsAre("+86 138 0000 0001", "+86 139 0000 0002"));
-  EXPECT_EQ(ValueToText(View(*a, mill).values.at("city").displayed), "Hangzhou");
-  EXPECT_EQ(ValueToText(View(*b, new_c).values.at("name").displayed), "Wang Tea House");
+  EXPECT_THAT(visits, ::testing::ElementsAre("Visit by A", "Visit by B"));  // by occurred_at
+  EXPECT_THAT(ValueAndConflicts(v, "phone"),
+              ::testing::ElementsAre("+86 139 0000 0002", "+86 138 0000 0001"));
+  EXPECT_THAT(ValueAndConflicts(v, "name"), ::testing::ElementsAre("Chen Hardware"));
 
-  // The server holds the same merged state.
-  auto on_server = server_->store().Get(*crdt::RecordId::Parse(shop));
-  ASSERT_TRUE(on_server.ok() && on_server->has_value());
-  auto on_c = ReplicaInternal::Store(*c).Get(*crdt::RecordId::Parse(shop));
-  ASSERT_TRUE(on_c.ok() && on_c->has_value());
-  EXPECT_EQ(crdt::EncodeRecord(**on_server), crdt::EncodeRecord(**on_c));
+  RecordView m = View(*a, mill);
+  EXPECT_THAT(ValueAndConflicts(m, "city"), ::testing::ElementsAre("Hangzhou", "Suzhou"));
+  EXPECT_EQ(m.counters.at("loyalty_points"), 7);
+  EXPECT_THAT(m.sets.at("tags"), UnorderedElementsAre("rice"));
+  EXPECT_FALSE(m.timelines.contains("interactions"));
+  EXPECT_THAT(ValueAndConflicts(View(*b, new_c), "name"), ::testing::ElementsAre("Wang Tea House"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Orders, SyncOrderTest,
+                         ::testing::Values(std::array<int, 3>{0, 1, 2}, std::array<int, 3>{0, 2, 1},
+                                           std::array<int, 3>{1, 0, 2}, std::array<int, 3>{1, 2, 0},
+                                           std::array<int, 3>{2, 0, 1},
+                                           std::array<int, 3>{2, 1, 0}),
+                         OrderName);
 
 TEST_F(SyncTest, SecondSyncWithoutChangesMovesNothing) {
   int64_t now = kMonday9am;
@@ -150,15 +212,8 @@ TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
     }
   }
 
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = rapport::v1::Sync::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Session(&context);
-  rapport::v1::ClientMessage hello;
-  hello.mutable_hello()->set_replica_id("00000000000000aa");
-  hello.mutable_hello()->set_protocol_version(1);
-  ASSERT_TRUE(stream->Write(hello));
+  RawSession stream(address_);
+  ASSERT_TRUE(stream->Write(RawSession::Hello()));
   ASSERT_TRUE(stream->Write(push));
   ASSERT_TRUE(stream->WritesDone());
   rapport::v1::ServerMessage in;
@@ -182,12 +237,86 @@ TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
   EXPECT_TRUE(stored_good->has_value());
 }
 
+// Bug (server/pushed_records.cc, PushedRecords::Remember, found by BranchCrashTest): when one
+// session pushes the same record twice, the record keeps the first push's `before` seq, so a
+// change another writer made between the two pushes passes for the client's own echo and is
+// never pulled to it; the client's checkpoint then moves past it, and the change is lost to
+// that client for good. A live branch session hits it when a re-push after a lost PushAck and a
+// new edit straddle an edit at head office. Disabled until the server keeps the later push's
+// `before`; this raw session makes the race deterministic (a held-back CaughtUp).
+TEST_F(SyncTest, DISABLED_AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPulled) {
+  int64_t now = kMonday9am;
+  auto a = OpenAt(tmp_.Sub("a"), &now);
+  auto b = OpenAt(tmp_.Sub("b"), &now);
+  ASSERT_TRUE(a && b);
+  const std::string shop = Create(*a, "Chen Hardware");
+  auto created = ReplicaInternal::ChangesSince(*a, 0);
+  ASSERT_TRUE(created.ok()) << created.status();
+
+  // A's session: Hello (CaughtUp held back until PushDone), then the first push of the shop.
+  RawSession stream(address_);
+  rapport::v1::ClientMessage hello = RawSession::Hello();
+  hello.mutable_hello()->set_announces_push_done(true);
+  ASSERT_TRUE(stream->Write(hello));
+  auto push = [&](uint64_t batch, const std::vector<crdt::Record>& deltas) {
+    rapport::v1::ClientMessage message;
+    message.mutable_push()->set_batch_id(batch);
+    for (const crdt::Record& d : deltas) {
+      crdt::RecordToProto(d, message.mutable_push()->add_deltas());
+    }
+    ASSERT_TRUE(stream->Write(message));
+    rapport::v1::ServerMessage in;
+    for (int i = 0; i < 10 && stream->Read(&in); ++i) {
+      if (in.has_push_ack()) {
+        EXPECT_EQ(in.push_ack().batch_id(), batch);
+        return;
+      }
+    }
+    FAIL() << "no PushAck for batch " << batch;
+  };
+  ASSERT_NO_FATAL_FAILURE(push(1, created->deltas));
+
+  // Another writer: B pulls the shop and logs a visit, which the server commits.
+  Sync(*b);
+  Apply(*b, {Mutation::AppendEntry(
+                shop, "interactions", Timestamp{now},
+                {{"kind", EnumValue{"visit"}}, {"summary", std::string("Visit by B")}})});
+  Sync(*b);
+
+  // A edits the shop again and pushes it a second time in the same session, then ends its round.
+  Apply(*a, {Mutation::Set(shop, "city", std::string("Hangzhou"))});
+  auto edited = ReplicaInternal::ChangesSince(*a, created->last_seq);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  ASSERT_NO_FATAL_FAILURE(push(2, edited->deltas));
+  rapport::v1::ClientMessage done;
+  done.mutable_push_done();
+  ASSERT_TRUE(stream->Write(done));
+  std::vector<crdt::Record> pulled;
+  rapport::v1::ServerMessage in;
+  bool caught_up = false;
+  for (int i = 0; i < 100 && !caught_up && stream->Read(&in); ++i) {
+    caught_up = in.has_caught_up();
+    for (const rapport::v1::RecordState& state : in.pull().deltas()) {
+      auto delta = crdt::RecordFromProto(state);
+      ASSERT_TRUE(delta.ok()) << delta.status();
+      pulled.push_back(*std::move(delta));
+    }
+  }
+  ASSERT_TRUE(caught_up);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
+  // What A pulled in the session must bring B's visit: nothing later will.
+  ASSERT_TRUE(ReplicaInternal::ApplyRemoteDeltas(*a, pulled).ok());
+  const RecordView v = View(*a, shop);
+  ASSERT_TRUE(v.timelines.contains("interactions")) << "B's visit was never pulled";
+  ASSERT_EQ(v.timelines.at("interactions").size(), 1u);
+  EXPECT_EQ(ValueToText(v.timelines.at("interactions")[0].fields.at("summary").displayed),
+            "Visit by B");
+}
+
 TEST_F(SyncTest, UnsupportedProtocolVersionIsRefused) {
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  auto stub = rapport::v1::Sync::NewStub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto stream = stub->Session(&context);
+  RawSession stream(address_);
   rapport::v1::ClientMessage hello;
   hello.mutable_hello()->set_protocol_version(2);
   stream->Write(hello);
