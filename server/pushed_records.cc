@@ -8,8 +8,12 @@ void PushedRecords::Remember(const crdt::RecordId& id, uint64_t before, uint64_t
   absl::MutexLock lock(&mu_);
   auto it = pushed_.find(id);
   if (it != pushed_.end()) {
-    // Pushed twice in one session: the earlier push's `before` still bounds what the client
-    // lacked; the later `after` is the record's entry if nothing else changed it.
+    // Pushed again in this session. If nothing else changed the record in between (its seq
+    // before this push is the one the last push gave it), every part newer than the first push's
+    // `before` is still the client's own. Otherwise another writer's change sits between the
+    // two: only this push's `before` bounds what the client has, else that change would pass
+    // for an echo and never be pulled.
+    if (it->second.after != before) it->second.before = before;
     it->second.after = after;
     return;
   }

@@ -237,14 +237,12 @@ TEST_F(SyncTest, InvalidDeltaIsRejectedAndTheRestStored) {
   EXPECT_TRUE(stored_good->has_value());
 }
 
-// Bug (server/pushed_records.cc, PushedRecords::Remember, found by BranchCrashTest): when one
-// session pushes the same record twice, the record keeps the first push's `before` seq, so a
-// change another writer made between the two pushes passes for the client's own echo and is
-// never pulled to it; the client's checkpoint then moves past it, and the change is lost to
-// that client for good. A live branch session hits it when a re-push after a lost PushAck and a
-// new edit straddle an edit at head office. Disabled until the server keeps the later push's
-// `before`; this raw session makes the race deterministic (a held-back CaughtUp).
-TEST_F(SyncTest, DISABLED_AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPulled) {
+// Regression (server/pushed_records.cc, PushedRecords::Remember, found by BranchCrashTest and
+// the soak's divergence): when one session pushed the same record twice, the record kept the
+// first push's `before` seq, so a change another writer made between the two pushes passed for
+// the client's own echo and was never pulled to it; the client's checkpoint then moved past it
+// for good. This raw session makes the race deterministic (a held-back CaughtUp).
+TEST_F(SyncTest, AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPulled) {
   int64_t now = kMonday9am;
   auto a = OpenAt(tmp_.Sub("a"), &now);
   auto b = OpenAt(tmp_.Sub("b"), &now);

@@ -139,6 +139,31 @@ absl::StatusOr<std::vector<std::string>> Archive(const store::RecordStore& store
   return out;
 }
 
+// How a device's archive differs from the server's: how many records, and for the first one
+// whether each side lacks something the other has (a join that changes it).
+std::string Difference(const std::vector<std::string>& device,
+                       const std::vector<std::string>& server) {
+  if (device.size() != server.size()) {
+    return absl::StrCat(device.size(), " records where the server has ", server.size());
+  }
+  size_t differing = 0, first = device.size();
+  for (size_t k = 0; k < device.size(); ++k) {
+    if (device[k] == server[k]) continue;
+    if (differing++ == 0) first = k;
+  }
+  std::string out = absl::StrCat(differing, " of ", device.size(), " records differ");
+  absl::StatusOr<crdt::Record> d = crdt::DecodeRecord(device[first]);
+  absl::StatusOr<crdt::Record> v = crdt::DecodeRecord(server[first]);
+  if (!d.ok() || !v.ok()) return out;
+  crdt::Record device_plus = *d, server_plus = *v;
+  const bool device_lacks = device_plus.Join(*v, 0);
+  const bool server_lacks = server_plus.Join(*d, 0);
+  absl::StrAppend(&out, "; first ", d->id().ToString(), ": device lacks server data: ",
+                  device_lacks ? "yes" : "no", ", server lacks device data: ",
+                  server_lacks ? "yes" : "no");
+  return out;
+}
+
 struct RssSample {
   double t_s, rss_mb;
 };
@@ -383,9 +408,9 @@ absl::StatusOr<std::pair<std::string, bool>> Run(const Args& args) {
         Archive(ReplicaInternal::Store(*devices[i]->replica));
     if (!a.ok() || *a != server_archive) {
       if (diverged++ < 5) {
-        errors.Add("diverged",
-                   absl::StrCat("device ", i, " holds ", a.ok() ? a->size() : 0,
-                                " records differing from the server's ", server_archive.size()));
+        errors.Add("diverged", absl::StrCat("device ", i, ": ",
+                                            a.ok() ? Difference(*a, server_archive)
+                                                   : a.status().ToString()));
       }
     }
   });
