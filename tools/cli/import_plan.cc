@@ -1,6 +1,7 @@
 #include "tools/cli/import_plan.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -132,8 +133,15 @@ bool AppendRowMutations(const schema::RecordType& type, const InputRow& row,
       case FieldKind::kCounter: {
         const int64_t* want = FindIn(row.data.counters, name);
         const int64_t* have = existing != nullptr ? FindIn(existing->counters, name) : nullptr;
-        const int64_t delta = (want != nullptr ? *want : 0) - (have != nullptr ? *have : 0);
-        if (delta != 0) out.push_back(Mutation::Increment(ref, name, delta));
+        // The move can exceed int64 (from -20 to the largest value): make it in int64 steps.
+        __int128 delta = static_cast<__int128>(want != nullptr ? *want : 0) -
+                         static_cast<__int128>(have != nullptr ? *have : 0);
+        while (delta != 0) {
+          const int64_t step = static_cast<int64_t>(std::clamp<__int128>(
+              delta, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+          out.push_back(Mutation::Increment(ref, name, step));
+          delta -= step;
+        }
         break;
       }
       case FieldKind::kSet: {
