@@ -59,6 +59,13 @@ Field* Fields::FindOrCreate(FieldId id, FieldKind kind) {
 }
 
 bool Fields::Join(const Fields& other, uint64_t seq) {
+  if (entries_.empty()) {
+    // A record seen for the first time: one copy, no per-field search.
+    if (other.entries_.empty()) return false;
+    entries_ = other.entries_;
+    StampSeq(seq);
+    return true;
+  }
   bool changed = false;
   for (const auto& [id, theirs] : other.entries_) {
     auto it = LowerBoundByKey(entries_, id);
@@ -92,10 +99,20 @@ void Fields::StampSeq(uint64_t seq) {
   for (auto& e : entries_) e.second.StampSeq(seq);
 }
 
+void Fields::Reserve(size_t n) { entries_.reserve(n); }
+
 bool Fields::AppendDecoded(FieldId id, Field field) {
   if (!entries_.empty() && entries_.back().first >= id) return false;
   entries_.emplace_back(id, std::move(field));
   return true;
+}
+
+Field* Fields::AppendDecoded(FieldId id, FieldKind kind) {
+  if (!entries_.empty() && entries_.back().first >= id) return nullptr;
+  return &entries_
+              .emplace_back(std::piecewise_construct, std::forward_as_tuple(id),
+                            std::forward_as_tuple(kind))
+              .second;
 }
 
 Field::Field(FieldKind kind) {

@@ -58,6 +58,9 @@ class Fields {
 
   // Appends during decoding; ids must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(FieldId id, Field field);
+  // The same for an empty field of `kind`, built in place; nullptr if out of order.
+  Field* AppendDecoded(FieldId id, FieldKind kind);
+  void Reserve(size_t n);
 
   // Out of line: Field is incomplete here, and clang's libstdc++ checks refuse vector<pair<...>>
   // members that need it.
@@ -98,6 +101,12 @@ class KeyedFields {
 
   // Joins entry by entry; entries that change get `seq`. Returns true if anything changed.
   bool Join(const Derived& other, uint64_t seq) {
+    if (entries_.empty()) {
+      if (other.entries_.empty()) return false;
+      entries_ = other.entries_;
+      StampSeq(seq);
+      return true;
+    }
     bool changed = false;
     for (const auto& [key, theirs] : other.entries_) {
       auto it = LowerBound(key);
@@ -123,6 +132,7 @@ class KeyedFields {
   void StampSeq(uint64_t seq) {
     for (auto& e : entries_) e.second.StampSeq(seq);
   }
+  void Reserve(size_t n) { entries_.reserve(n); }
   // Appends during decoding; keys must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(Key key, Fields fields) {
     if (!entries_.empty() && !(entries_.back().first < key)) return false;

@@ -18,10 +18,16 @@ struct EncodeOptions {
   bool with_seqs = false;
 };
 
+// The bytes of rapport.v1.RecordState, written and read directly (no message tree): the fast
+// path, used by the store.
+std::string EncodeRecord(const Record& record, EncodeOptions options = {});
+// The same into `out` (cleared first), reusing its capacity.
+void EncodeRecordTo(const Record& record, EncodeOptions options, std::string* out);
+absl::StatusOr<Record> DecodeRecord(std::string_view bytes);
+
+// For records inside protobuf messages (sync batches, admin replies): through the bytes above,
+// so both forms always agree.
 void RecordToProto(const Record& record, rapport::v1::RecordState* out, EncodeOptions options = {});
 absl::StatusOr<Record> RecordFromProto(const rapport::v1::RecordState& state);
-
-std::string EncodeRecord(const Record& record, EncodeOptions options = {});
-absl::StatusOr<Record> DecodeRecord(std::string_view bytes);
 
 }  // namespace rapport::crdt

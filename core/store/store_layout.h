@@ -25,9 +25,10 @@ inline constexpr char kMeta[] = "meta";        // key name -> value, see below
 inline constexpr char kAux[] = "aux";
 inline constexpr unsigned kMaxTables = 8;  // the six above, with room to grow
 
-// The newest layout this build reads and writes. Bump it (and teach Open to migrate) whenever
-// an older build would misread a newer store.
-inline constexpr uint64_t kFormatVersion = 1;
+// The layout this build reads and writes. Bump it (and teach Open to migrate, or refuse the
+// older version clearly) whenever an older build would misread a newer store. 2: record format 2
+// (proto/rapport/v1/crdt.proto), postings keyed by index number (docs/storage.md).
+inline constexpr uint64_t kFormatVersion = 2;
 
 inline constexpr std::string_view kMagic = "rapport.store";
 
