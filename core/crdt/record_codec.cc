@@ -123,7 +123,7 @@ class Encoder {
 
   void Record(const crdt::Record& r) {
     const uint64_t base = r.MaxSeq();
-    w_.Bytes(fn::kRecordId, r.id().bytes());
+    if (!options_.without_id) w_.Bytes(fn::kRecordId, r.id().bytes());
     if (!r.type().empty()) w_.Bytes(fn::kRecordType, r.type());
     table_.WriteReplicas(w_);
     table_.WriteDotReplicas(w_);

@@ -119,7 +119,8 @@ bool SkipPlain(WireReader& in, uint64_t header) {
 
 class Decoder {
  public:
-  absl::StatusOr<Record> DecodeRecord(std::string_view bytes) {
+  // `known_id`: the id the bytes belong to when they may leave it out (the store's form).
+  absl::StatusOr<Record> DecodeRecord(std::string_view bytes, const RecordId* known_id) {
     WireReader in(bytes);
     std::string_view id_bytes, type;
     Column<8> replicas;
@@ -178,7 +179,13 @@ class Decoder {
       if (!ok) break;
     }
     if (in.failed() || !in.done()) return Invalid("not a rapport.v1.RecordState");
-    ASSIGN_OR_RETURN(RecordId id, RecordId::FromBytes(id_bytes));
+    RecordId id;
+    if (known_id != nullptr && id_bytes.empty()) {
+      id = *known_id;
+    } else {
+      ASSIGN_OR_RETURN(id, RecordId::FromBytes(id_bytes));
+      if (known_id != nullptr && id != *known_id) return Invalid("record id differs from its key");
+    }
     RETURN_IF_ERROR(LoadTables(replicas, dot_replicas, dot_steps, dot_counters));
     Record record(id, std::string(type));
     if (erased != 0) {
@@ -609,7 +616,11 @@ class Decoder {
 }  // namespace
 
 absl::StatusOr<Record> DecodeRecord(std::string_view bytes) {
-  return Decoder().DecodeRecord(bytes);
+  return Decoder().DecodeRecord(bytes, nullptr);
+}
+
+absl::StatusOr<Record> DecodeRecord(std::string_view bytes, const RecordId& id) {
+  return Decoder().DecodeRecord(bytes, &id);
 }
 
 absl::StatusOr<Record> RecordFromProto(const rapport::v1::RecordState& state) {

@@ -186,9 +186,17 @@ absl::StatusOr<QueryPage> RecordStore::Scan(const std::string& index, const std:
     return absl::InvalidArgumentError(
         absl::StrCat("malformed scan cursor for index '", index, "'"));
   }
-  const std::string prefix = layout::IndexPrefix(index);
   QueryPage page;
   RETURN_IF_ERROR(WithRead([&](const ReadTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string_view> number_bytes,
+                     txn.Get(tables_.meta, layout::IndexNumberKey(index)));
+    if (!number_bytes) return absl::OkStatus();  // nothing was ever posted to this index
+    const std::optional<uint64_t> number = layout::DecodeU64(*number_bytes);
+    if (!number || *number == 0 || *number > UINT32_MAX) {
+      return absl::DataLossError(
+          absl::StrCat("store at ", dir_, ": index '", index, "' has a malformed number"));
+    }
+    const std::string prefix = layout::IndexPrefix(static_cast<uint32_t>(*number));
     return txn.WithCursor(tables_.indexes, [&](Cursor& cursor) -> absl::Status {
       // Without its terminator the escaped `lo` sorts before every posting of a key >= lo.
       std::string start = prefix;
