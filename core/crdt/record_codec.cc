@@ -187,7 +187,7 @@ class Encoder {
     const size_t s = w_.Begin(fn::kRegisterValues);
     for (const Sibling& sib : r.siblings()) {
       w_.Varint(scalar_codec::KindOf(sib.value));
-      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), w_);
+      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), strings_, w_);
     }
     w_.End(s);
   }
@@ -307,7 +307,7 @@ class Encoder {
       w_.Varint((uint64_t{id - prev_id} << fn::kPlainIdShift) | (has_dot ? fn::kPlainHasDot : 0) |
                 scalar_codec::KindOf(sib.value));
       if (has_dot) w_.Varint(table_.DotIndex(sib.dot));
-      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), w_);
+      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), strings_, w_);
       prev_id = id;
       prev_dot = &sib.dot;
       any_offset |= field.seq() != base;
@@ -325,6 +325,7 @@ class Encoder {
   const DotTable table_;
   const EncodeOptions options_;
   WireWriter w_;
+  scalar_codec::StringsWritten strings_;
 };
 
 }  // namespace

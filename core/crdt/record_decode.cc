@@ -102,19 +102,9 @@ uint64_t ApplyOffset(uint64_t base, uint64_t zigzag) {
 // Skips a plain field's dot and payload, for counting.
 bool SkipPlain(WireReader& in, uint64_t header) {
   uint64_t v;
-  std::string_view s;
   if ((header & fn::kPlainHasDot) != 0 && !in.Varint(&v)) return false;
-  switch (header & fn::kPlainKindMask) {
-    case scalar_codec::kNull:
-      return true;
-    case scalar_codec::kText:
-    case scalar_codec::kEnum:
-      return in.LengthDelimited(&s);
-    case scalar_codec::kReal:
-      return in.Fixed64(&v);
-    default:
-      return in.Varint(&v);
-  }
+  return scalar_codec::SkipPayload(static_cast<scalar_codec::Kind>(header & fn::kPlainKindMask),
+                                   in);
 }
 
 class Decoder {
@@ -291,8 +281,8 @@ class Decoder {
       uint64_t kind;
       Scalar value;
       if (!v.Varint(&kind) || kind > fn::kPlainKindMask ||
-          !scalar_codec::ReadPayload(static_cast<scalar_codec::Kind>(kind), HlcMillis(d.hlc), v,
-                                     &value)) {
+          !scalar_codec::ReadPayload(static_cast<scalar_codec::Kind>(kind), HlcMillis(d.hlc),
+                                     strings_, v, &value)) {
         return Invalid("register sibling values are malformed or fewer than its dots");
       }
       siblings.push_back(Sibling{d, std::move(value)});
@@ -592,7 +582,7 @@ class Decoder {
       prev_dot = &dot;
       Scalar value;
       if (!scalar_codec::ReadPayload(static_cast<scalar_codec::Kind>(header & fn::kPlainKindMask),
-                                     HlcMillis(dot.hlc), p, &value)) {
+                                     HlcMillis(dot.hlc), strings_, p, &value)) {
         return Invalid("plain field value is malformed");
       }
       for (; other != decoded.end() && other->first < id; ++other) {
@@ -611,6 +601,7 @@ class Decoder {
 
   std::vector<ReplicaId> replicas_;
   std::vector<Dot> dots_;
+  scalar_codec::StringsRead strings_;
 };
 
 }  // namespace

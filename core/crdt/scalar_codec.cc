@@ -8,16 +8,47 @@ namespace rapport::crdt::scalar_codec {
 
 static_assert(std::variant_size_v<Scalar> == 8, "a new scalar type needs a kind number");
 
-void WritePayload(const Scalar& value, uint64_t base_ms, wire::WireWriter& out) {
+namespace {
+
+void WriteString(std::string_view s, StringsWritten& strings, wire::WireWriter& out) {
+  if (std::optional<uint32_t> index = strings.Find(s)) {
+    out.Varint((uint64_t{*index} << 1) | 1);
+    return;
+  }
+  out.Varint(uint64_t{s.size()} << 1);
+  out.Raw(s);
+}
+
+bool ReadString(StringsRead& strings, wire::WireReader& in, std::string_view* s) {
+  uint64_t v;
+  if (!in.Varint(&v)) return false;
+  if ((v & 1) != 0) {
+    if ((v >> 1) >= strings.seen.size()) return false;
+    *s = strings.seen[v >> 1];
+    return true;
+  }
+  if (!in.Bytes(v >> 1, s)) return false;
+  strings.seen.push_back(*s);
+  return true;
+}
+
+}  // namespace
+
+std::optional<uint32_t> StringsWritten::Find(std::string_view s) {
+  const auto [it, inserted] = index_.try_emplace(absl::string_view(s.data(), s.size()),
+                                                 static_cast<uint32_t>(index_.size()));
+  if (inserted) return std::nullopt;
+  return it->second;
+}
+
+void WritePayload(const Scalar& value, uint64_t base_ms, StringsWritten& strings,
+                  wire::WireWriter& out) {
   switch (KindOf(value)) {
     case kNull:
       return;
-    case kText: {
-      const std::string& s = std::get<std::string>(value);
-      out.Varint(s.size());
-      out.Raw(s);
+    case kText:
+      WriteString(std::get<std::string>(value), strings, out);
       return;
-    }
     case kInteger:
       out.Varint(wire::ZigZag(std::get<int64_t>(value)));
       return;
@@ -34,12 +65,9 @@ void WritePayload(const Scalar& value, uint64_t base_ms, wire::WireWriter& out) 
     case kDate:
       out.Varint(wire::ZigZag(std::get<Date>(value).days));
       return;
-    case kEnum: {
-      const std::string& s = std::get<EnumSymbol>(value).symbol;
-      out.Varint(s.size());
-      out.Raw(s);
+    case kEnum:
+      WriteString(std::get<EnumSymbol>(value).symbol, strings, out);
       return;
-    }
     case kTimestamp:
       // Wrapping difference: any int64 round-trips whatever the base.
       out.Varint(wire::ZigZag(static_cast<int64_t>(
@@ -48,7 +76,8 @@ void WritePayload(const Scalar& value, uint64_t base_ms, wire::WireWriter& out) 
   }
 }
 
-bool ReadPayload(Kind kind, uint64_t base_ms, wire::WireReader& in, Scalar* value) {
+bool ReadPayload(Kind kind, uint64_t base_ms, StringsRead& strings, wire::WireReader& in,
+                 Scalar* value) {
   uint64_t v;
   std::string_view s;
   switch (kind) {
@@ -56,7 +85,7 @@ bool ReadPayload(Kind kind, uint64_t base_ms, wire::WireReader& in, Scalar* valu
       value->emplace<std::monostate>();
       return true;
     case kText:
-      if (!in.LengthDelimited(&s)) return false;
+      if (!ReadString(strings, in, &s)) return false;
       value->emplace<std::string>(s);
       return true;
     case kInteger:
@@ -82,7 +111,7 @@ bool ReadPayload(Kind kind, uint64_t base_ms, wire::WireReader& in, Scalar* valu
       return true;
     }
     case kEnum:
-      if (!in.LengthDelimited(&s)) return false;
+      if (!ReadString(strings, in, &s)) return false;
       value->emplace<EnumSymbol>(EnumSymbol{std::string(s)});
       return true;
     case kTimestamp:
@@ -90,6 +119,26 @@ bool ReadPayload(Kind kind, uint64_t base_ms, wire::WireReader& in, Scalar* valu
       value->emplace<Timestamp>(
           Timestamp{static_cast<int64_t>(static_cast<uint64_t>(wire::UnZigZag(v)) + base_ms)});
       return true;
+  }
+  return false;
+}
+
+bool SkipPayload(Kind kind, wire::WireReader& in) {
+  uint64_t v;
+  std::string_view s;
+  switch (kind) {
+    case kNull:
+      return true;
+    case kText:
+    case kEnum:
+      return in.Varint(&v) && ((v & 1) != 0 || in.Bytes(v >> 1, &s));
+    case kReal:
+      return in.Fixed64(&v);
+    case kInteger:
+    case kBool:
+    case kDate:
+    case kTimestamp:
+      return in.Varint(&v);
   }
   return false;
 }
