@@ -53,6 +53,15 @@ Field* Fields::Find(FieldId id) {
 }
 
 Field* Fields::FindOrCreate(FieldId id, FieldKind kind) {
+  if (entries_.empty() || entries_.back().first < id) {
+    // A new record or entry fills up in ascending order: append without a search, and start
+    // with room for a timeline entry's handful of fields rather than growing 1, 2, 4.
+    if (entries_.capacity() == 0) entries_.reserve(4);
+    return &entries_
+                .emplace_back(std::piecewise_construct, std::forward_as_tuple(id),
+                              std::forward_as_tuple(kind))
+                .second;
+  }
   auto it = LowerBoundByKey(entries_, id);
   if (it == entries_.end() || it->first != id) it = entries_.emplace(it, id, Field(kind));
   return it->second.kind() == kind ? &it->second : nullptr;

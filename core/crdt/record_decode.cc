@@ -1,7 +1,10 @@
 // Decoding half of record_codec.h: reads rapport.v1.RecordState bytes straight into a Record,
 // without a protobuf message tree. Every index, count and ordering is checked, so hostile bytes
 // yield InvalidArgument instead of a crash or a corrupt state.
+#include <algorithm>
 #include <climits>
+#include <initializer_list>
+#include <optional>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
@@ -31,22 +34,14 @@ absl::Status Invalid(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("malformed record state: ", what));
 }
 
-absl::Status Truncated(absl::string_view message) {
-  return Invalid(absl::StrCat("a ", message, " is truncated or has a malformed field"));
-}
-
-absl::Status Retired(absl::string_view message, uint32_t field) {
-  return Invalid(absl::StrCat(message, " field ", field,
-                              " belongs to the retired record format 1; the sender (or store) "
-                              "predates format 2 and must be upgraded"));
-}
-
-// A repeated varint field, packed or not (protobuf accepts both and may split a column).
+// A repeated varint (or, `fixed`, fixed64) field, packed or not: protobuf accepts both and may
+// split a column.
 template <size_t N>
-bool ReadColumn(WireReader& in, WireType type, Column<N>* out) {
+bool ReadColumn(WireReader& in, WireType type, Column<N>* out, bool fixed = false) {
   uint64_t v;
-  if (type == wire::kVarint) {
-    if (!in.Varint(&v)) return false;
+  auto one = [&](WireReader& r) { return fixed ? r.Fixed64(&v) : r.Varint(&v); };
+  if (type == (fixed ? wire::kFixed64 : wire::kVarint)) {
+    if (!one(in)) return false;
     out->push_back(v);
     return true;
   }
@@ -54,25 +49,7 @@ bool ReadColumn(WireReader& in, WireType type, Column<N>* out) {
   if (type != wire::kLengthDelimited || !in.LengthDelimited(&packed)) return false;
   WireReader p(packed);
   while (!p.done()) {
-    if (!p.Varint(&v)) return false;
-    out->push_back(v);
-  }
-  return true;
-}
-
-template <size_t N>
-bool ReadFixed64Column(WireReader& in, WireType type, Column<N>* out) {
-  uint64_t v;
-  if (type == wire::kFixed64) {
-    if (!in.Fixed64(&v)) return false;
-    out->push_back(v);
-    return true;
-  }
-  std::string_view packed;
-  if (type != wire::kLengthDelimited || !in.LengthDelimited(&packed)) return false;
-  WireReader p(packed);
-  while (!p.done()) {
-    if (!p.Fixed64(&v)) return false;
+    if (!one(p)) return false;
     out->push_back(v);
   }
   return true;
@@ -95,6 +72,29 @@ bool ReadView(WireReader& in, WireType type, std::string_view* out) {
   return type == wire::kLengthDelimited && in.LengthDelimited(out);
 }
 
+// Walks the fields of one message: `read(field, type, in)` consumes a field (in.Skip for unknown
+// ones) and returns false if it is malformed. A retired field number stops the walk. Returns
+// InvalidArgument naming `message` for malformed bytes or a retired field.
+template <typename Read>
+absl::Status ForEachField(std::string_view bytes, absl::string_view message,
+                          std::initializer_list<uint32_t> retired, Read read) {
+  WireReader in(bytes);
+  uint32_t field;
+  WireType type;
+  while (in.Next(&field, &type)) {
+    if (std::find(retired.begin(), retired.end(), field) != retired.end()) {
+      return Invalid(absl::StrCat(message, " field ", field,
+                                  " belongs to the retired record format 1; the sender (or store) "
+                                  "predates format 2 and must be upgraded"));
+    }
+    if (!read(field, type, in)) break;
+  }
+  if (in.failed() || !in.done()) {
+    return Invalid(absl::StrCat("a ", message, " is truncated or has a malformed field"));
+  }
+  return absl::OkStatus();
+}
+
 uint64_t ApplyOffset(uint64_t base, uint64_t zigzag) {
   return base + static_cast<uint64_t>(wire::UnZigZag(zigzag));
 }
@@ -111,64 +111,42 @@ class Decoder {
  public:
   // `known_id`: the id the bytes belong to when they may leave it out (the store's form).
   absl::StatusOr<Record> DecodeRecord(std::string_view bytes, const RecordId* known_id) {
-    WireReader in(bytes);
     std::string_view id_bytes, type;
     Column<8> replicas;
     Column<32> dot_replicas, dot_steps;
     Column<4> dot_counters;
     std::optional<std::string_view> fields, deleted;
     uint64_t erased = 0, seq = 0, deleted_offset = 0, erased_offset = 0;
-    uint32_t field;
-    WireType type_of;
-    while (in.Next(&field, &type_of)) {
-      bool ok;
-      switch (field) {
-        case fn::kRecordId:
-          ok = ReadView(in, type_of, &id_bytes);
-          break;
-        case fn::kRecordType:
-          ok = ReadView(in, type_of, &type);
-          break;
-        case fn::kRecordReplicas:
-          ok = ReadFixed64Column(in, type_of, &replicas);
-          break;
-        case fn::kRecordDotReplicas:
-          ok = ReadColumn(in, type_of, &dot_replicas);
-          break;
-        case fn::kRecordFields:
-          ok = ReadMessage(in, type_of, &fields);
-          break;
-        case fn::kRecordDeleted:
-          ok = ReadMessage(in, type_of, &deleted);
-          break;
-        case fn::kRecordErased:
-          ok = ReadVarint(in, type_of, &erased);
-          break;
-        case fn::kRecordDotSteps:
-          ok = ReadColumn(in, type_of, &dot_steps);
-          break;
-        case fn::kRecordDotCounters:
-          ok = ReadColumn(in, type_of, &dot_counters);
-          break;
-        case fn::kRecordSeq:
-          ok = ReadVarint(in, type_of, &seq);
-          break;
-        case fn::kRecordDeletedSeqOffset:
-          ok = ReadVarint(in, type_of, &deleted_offset);
-          break;
-        case fn::kRecordErasedSeqOffset:
-          ok = ReadVarint(in, type_of, &erased_offset);
-          break;
-        case 5:
-        case 8:
-        case 10:
-          return Retired("record", field);
-        default:
-          ok = in.Skip(type_of);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Invalid("not a rapport.v1.RecordState");
+    RETURN_IF_ERROR(
+        ForEachField(bytes, "record", {5, 8, 10}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kRecordId:
+              return ReadView(in, wt, &id_bytes);
+            case fn::kRecordType:
+              return ReadView(in, wt, &type);
+            case fn::kRecordReplicas:
+              return ReadColumn(in, wt, &replicas, /*fixed=*/true);
+            case fn::kRecordDotReplicas:
+              return ReadColumn(in, wt, &dot_replicas);
+            case fn::kRecordFields:
+              return ReadMessage(in, wt, &fields);
+            case fn::kRecordDeleted:
+              return ReadMessage(in, wt, &deleted);
+            case fn::kRecordErased:
+              return ReadVarint(in, wt, &erased);
+            case fn::kRecordDotSteps:
+              return ReadColumn(in, wt, &dot_steps);
+            case fn::kRecordDotCounters:
+              return ReadColumn(in, wt, &dot_counters);
+            case fn::kRecordSeq:
+              return ReadVarint(in, wt, &seq);
+            case fn::kRecordDeletedSeqOffset:
+              return ReadVarint(in, wt, &deleted_offset);
+            case fn::kRecordErasedSeqOffset:
+              return ReadVarint(in, wt, &erased_offset);
+          }
+          return in.Skip(wt);
+        }));
     RecordId id;
     if (known_id != nullptr && id_bytes.empty()) {
       id = *known_id;
@@ -244,32 +222,21 @@ class Decoder {
   }
 
   absl::Status DecodeRegister(std::string_view bytes, ValueRegister* out) {
-    WireReader in(bytes);
     Column<2> dots;
     Column<2> extra;
     std::string_view values;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kRegisterDots:
-          ok = ReadColumn(in, type, &dots);
-          break;
-        case fn::kRegisterExtraContext:
-          ok = ReadColumn(in, type, &extra);
-          break;
-        case fn::kRegisterValues:
-          ok = ReadView(in, type, &values);
-          break;
-        case 2:
-          return Retired("register", field);
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated("register");
+    RETURN_IF_ERROR(
+        ForEachField(bytes, "register", {2}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kRegisterDots:
+              return ReadColumn(in, wt, &dots);
+            case fn::kRegisterExtraContext:
+              return ReadColumn(in, wt, &extra);
+            case fn::kRegisterValues:
+              return ReadView(in, wt, &values);
+          }
+          return in.Skip(wt);
+        }));
     Siblings siblings;
     siblings.reserve(dots.size());
     WireReader v(values);
@@ -294,28 +261,19 @@ class Decoder {
   }
 
   absl::StatusOr<PnCounter> DecodeCounter(std::string_view bytes) {
-    WireReader in(bytes);
     Column<4> replicas, increments, decrements;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kCounterReplicas:
-          ok = ReadColumn(in, type, &replicas);
-          break;
-        case fn::kCounterIncrements:
-          ok = ReadColumn(in, type, &increments);
-          break;
-        case fn::kCounterDecrements:
-          ok = ReadColumn(in, type, &decrements);
-          break;
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated("counter");
+    RETURN_IF_ERROR(
+        ForEachField(bytes, "counter", {}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kCounterReplicas:
+              return ReadColumn(in, wt, &replicas);
+            case fn::kCounterIncrements:
+              return ReadColumn(in, wt, &increments);
+            case fn::kCounterDecrements:
+              return ReadColumn(in, wt, &decrements);
+          }
+          return in.Skip(wt);
+        }));
     if (replicas.size() != increments.size() || replicas.size() != decrements.size()) {
       return Invalid("counter columns differ in length");
     }
@@ -331,33 +289,23 @@ class Decoder {
   }
 
   absl::StatusOr<OrSet> DecodeSet(std::string_view bytes) {
-    WireReader in(bytes);
     Views<8> elements;
     Column<8> counts, element_dots;
     Column<2> extra;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kSetElements:
-          ok = ReadView(in, type, &elements.emplace_back());
-          break;
-        case fn::kSetDotCounts:
-          ok = ReadColumn(in, type, &counts);
-          break;
-        case fn::kSetDots:
-          ok = ReadColumn(in, type, &element_dots);
-          break;
-        case fn::kSetExtraContext:
-          ok = ReadColumn(in, type, &extra);
-          break;
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated("set");
+    RETURN_IF_ERROR(
+        ForEachField(bytes, "set", {}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kSetElements:
+              return ReadView(in, wt, &elements.emplace_back());
+            case fn::kSetDotCounts:
+              return ReadColumn(in, wt, &counts);
+            case fn::kSetDots:
+              return ReadColumn(in, wt, &element_dots);
+            case fn::kSetExtraContext:
+              return ReadColumn(in, wt, &extra);
+          }
+          return in.Skip(wt);
+        }));
     if (elements.size() != counts.size()) return Invalid("set columns differ in length");
     std::vector<OrSet::Element> out;
     out.reserve(elements.size());
@@ -385,33 +333,23 @@ class Decoder {
                              Keyed* out) {
     constexpr bool kTimeline = std::is_same_v<Keyed, Timeline>;
     const char* what = kTimeline ? "timeline" : "map";
-    WireReader in(bytes);
     Column<16> dot_keys;
     Views<kTimeline ? 1 : 8> text_keys;
     Views<16> entries;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kEntryKeys:
-          if constexpr (kTimeline) {
-            ok = ReadColumn(in, type, &dot_keys);
-          } else {
-            ok = ReadView(in, type, &text_keys.emplace_back());
+    RETURN_IF_ERROR(
+        ForEachField(bytes, what, {1}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kEntryKeys:
+              if constexpr (kTimeline) {
+                return ReadColumn(in, wt, &dot_keys);
+              } else {
+                return ReadView(in, wt, &text_keys.emplace_back());
+              }
+            case fn::kEntryFields:
+              return ReadView(in, wt, &entries.emplace_back());
           }
-          break;
-        case fn::kEntryFields:
-          ok = ReadView(in, type, &entries.emplace_back());
-          break;
-        case 1:
-          return Retired(what, field);
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated(what);
+          return in.Skip(wt);
+        }));
     const size_t keys = kTimeline ? dot_keys.size() : text_keys.size();
     if (keys != entries.size()) {
       return Invalid(
@@ -437,37 +375,27 @@ class Decoder {
   }
 
   absl::StatusOr<Fields::Entry> DecodeField(std::string_view bytes, uint64_t base, int depth) {
-    WireReader in(bytes);
     uint64_t id = 0, seq_offset = 0;
     uint32_t kind = 0;
     std::optional<std::string_view> body;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kFieldId:
-          ok = ReadVarint(in, type, &id);
-          break;
-        case fn::kFieldValue:
-        case fn::kFieldCounter:
-        case fn::kFieldSet:
-        case fn::kFieldTimeline:
-        case fn::kFieldMap:
-          kind = field;
-          ok = ReadMessage(in, type, &body);
-          break;
-        case fn::kFieldSeqOffset:
-          ok = ReadVarint(in, type, &seq_offset);
-          break;
-        case 2:
-          return Retired("field", field);
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated("field (or it has two kinds)");
+    // A second kind fails as a second message would (ReadMessage refuses it).
+    RETURN_IF_ERROR(
+        ForEachField(bytes, "field", {2}, [&](uint32_t field, WireType wt, WireReader& in) {
+          switch (field) {
+            case fn::kFieldId:
+              return ReadVarint(in, wt, &id);
+            case fn::kFieldValue:
+            case fn::kFieldCounter:
+            case fn::kFieldSet:
+            case fn::kFieldTimeline:
+            case fn::kFieldMap:
+              kind = field;
+              return ReadMessage(in, wt, &body);
+            case fn::kFieldSeqOffset:
+              return ReadVarint(in, wt, &seq_offset);
+          }
+          return in.Skip(wt);
+        }));
     if (id > UINT32_MAX) return Invalid("field id beyond 32 bits");
     const FieldId fid = static_cast<FieldId>(id);
     const uint64_t seq = ApplyOffset(base, seq_offset);
@@ -504,35 +432,21 @@ class Decoder {
   absl::Status DecodeFields(std::string_view bytes, const Dot* entry_key, uint64_t base, int depth,
                             Fields* out) {
     if (depth > kMaxNesting) return Invalid("timelines and maps nest too deeply");
-    WireReader in(bytes);
     Views<4> others;
     std::string_view plain;
     Column<8> offsets;
-    uint32_t field;
-    WireType type;
-    while (in.Next(&field, &type)) {
-      bool ok;
-      switch (field) {
-        case fn::kFieldsOther:
-          ok = ReadView(in, type, &others.emplace_back());
-          break;
-        case fn::kFieldsPlain:
-          ok = ReadView(in, type, &plain);
-          break;
-        case fn::kFieldsPlainSeqOffsets:
-          ok = ReadColumn(in, type, &offsets);
-          break;
-        case 1:
-        case 2:
-        case 3:
-        case 4:
-          return Retired("fields", field);
-        default:
-          ok = in.Skip(type);
-      }
-      if (!ok) break;
-    }
-    if (in.failed() || !in.done()) return Truncated("set of fields");
+    RETURN_IF_ERROR(ForEachField(bytes, "set of fields", {1, 2, 3, 4},
+                                 [&](uint32_t field, WireType wt, WireReader& in) {
+                                   switch (field) {
+                                     case fn::kFieldsOther:
+                                       return ReadView(in, wt, &others.emplace_back());
+                                     case fn::kFieldsPlain:
+                                       return ReadView(in, wt, &plain);
+                                     case fn::kFieldsPlainSeqOffsets:
+                                       return ReadColumn(in, wt, &offsets);
+                                   }
+                                   return in.Skip(wt);
+                                 }));
 
     size_t plain_count = 0;
     for (WireReader count(plain); !count.done(); ++plain_count) {

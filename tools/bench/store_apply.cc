@@ -17,7 +17,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double CpuSeconds() {
+// CPU and wall time of one part, summed over the batches.
+struct Part {
+  double cpu_s = 0, wall_s = 0;
+  template <typename Fn>
+  auto Time(Fn fn) {
+    const double cpu = ProcessCpuSeconds();
+    const Clock::time_point wall = Clock::now();
+    auto result = fn();
+    cpu_s += ProcessCpuSeconds() - cpu;
+    wall_s += std::chrono::duration<double>(Clock::now() - wall).count();
+    return result;
+  }
+};
+
+}  // namespace
+
+double ProcessCpuSeconds() {
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) {
@@ -25,22 +41,6 @@ double CpuSeconds() {
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
-
-// CPU and wall time of one part, summed over the batches.
-struct Part {
-  double cpu_s = 0, wall_s = 0;
-  template <typename Fn>
-  auto Time(Fn fn) {
-    const double cpu = CpuSeconds();
-    const Clock::time_point wall = Clock::now();
-    auto result = fn();
-    cpu_s += CpuSeconds() - cpu;
-    wall_s += std::chrono::duration<double>(Clock::now() - wall).count();
-    return result;
-  }
-};
-
-}  // namespace
 
 absl::StatusOr<std::string> MeasureApply(const store::RecordStore& source, const std::string& dir,
                                          size_t batch_bytes) {
@@ -76,7 +76,7 @@ absl::StatusOr<std::string> MeasureApply(const store::RecordStore& source, const
 
   // ---- Applying them. ----
   Part decode, validate, write;
-  const double cpu_start = CpuSeconds();
+  const double cpu_start = ProcessCpuSeconds();
   const Clock::time_point start = Clock::now();
   for (const std::string& bytes : wire) {
     rapport::v1::Pull batch;
@@ -119,7 +119,7 @@ absl::StatusOr<std::string> MeasureApply(const store::RecordStore& source, const
     if (!changes.ok()) return changes.status();
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu = CpuSeconds() - cpu_start;
+  const double cpu = ProcessCpuSeconds() - cpu_start;
   absl::StatusOr<store::StoreStats> stats = (*device)->Stats();
   if (!stats.ok()) return stats.status();
   if (stats->records != records) {

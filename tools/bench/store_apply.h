@@ -9,6 +9,10 @@
 
 namespace rapport::bench {
 
+// User + system CPU seconds of this process so far: on a shared machine a steadier figure than
+// wall time.
+double ProcessCpuSeconds();
+
 // Reads every record of `source` as the server would send it (its delta since 0, canonical
 // form, packed into rapport.v1.Pull batches of up to `batch_bytes` and serialized), then applies
 // the batches to a new store in `dir` the way SyncSession::ApplyPull does: parse the Pull,

@@ -45,16 +45,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// User + system CPU of this process: on a shared machine a steadier figure than wall time.
-double CpuSeconds() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 // Small, fast, seedable generator: each customer draws from its own stream, so a write that
 // the store reruns (after growing the map) regenerates exactly the same values.
 class SplitMix64 {
@@ -366,7 +356,7 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
   std::vector<crdt::RecordId> ids;
   ids.reserve(args.records);
   const Clock::time_point create_start = Clock::now();
-  const double create_cpu_start = CpuSeconds();
+  const double create_cpu_start = ProcessCpuSeconds();
   uint64_t writes = 0;
   for (uint64_t first = 0; first < args.records; first += args.batch) {
     const uint64_t end = std::min(args.records, first + args.batch);
@@ -389,7 +379,7 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
     ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
   }
   const double create_seconds = SecondsSince(create_start);
-  const double create_cpu_seconds = CpuSeconds() - create_cpu_start;
+  const double create_cpu_seconds = ProcessCpuSeconds() - create_cpu_start;
   const Memory after_load = SampleMemory();
 
   // A sanity check that the generated customers are what the schema accepts.
