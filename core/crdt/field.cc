@@ -98,6 +98,10 @@ Fields Fields::DeltaSince(uint64_t seq) const {
   return out;
 }
 
+void Fields::TrimToDeltaSince(uint64_t seq) {
+  std::erase_if(entries_, [&](Entry& e) { return !e.second.TrimToDeltaSince(seq); });
+}
+
 uint64_t Fields::MaxSeq() const {
   uint64_t m = 0;
   for (const auto& e : entries_) m = std::max(m, e.second.seq());
@@ -172,6 +176,13 @@ bool Field::Join(const Field& other, uint64_t seq) {
       state_);
   if (changed) seq_ = seq;
   return changed;
+}
+
+bool Field::TrimToDeltaSince(uint64_t seq) {
+  if (seq_ <= seq) return false;
+  if (auto* t = As<Timeline>()) t->TrimToDeltaSince(seq);
+  if (auto* m = As<NestedMap>()) m->TrimToDeltaSince(seq);
+  return true;
 }
 
 std::optional<Field> Field::DeltaSince(uint64_t seq) const {

@@ -52,6 +52,8 @@ class Fields {
   bool Join(const Fields& other, uint64_t seq);
   // The fields changed after `seq`, trimmed to their changed parts.
   Fields DeltaSince(uint64_t seq) const;
+  // The same in place: drops what DeltaSince(seq) would leave out, copying nothing.
+  void TrimToDeltaSince(uint64_t seq);
   uint64_t MaxSeq() const;
   // Sets the seq of every field below to `seq`.
   void StampSeq(uint64_t seq);
@@ -132,6 +134,10 @@ class KeyedFields {
   void StampSeq(uint64_t seq) {
     for (auto& e : entries_) e.second.StampSeq(seq);
   }
+  void TrimToDeltaSince(uint64_t seq) {
+    for (auto& e : entries_) e.second.TrimToDeltaSince(seq);
+    std::erase_if(entries_, [](const Entry& e) { return e.second.empty(); });
+  }
   void Reserve(size_t n) { entries_.reserve(n); }
   // Appends during decoding; keys must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(Key key, Fields fields) {
@@ -201,6 +207,8 @@ class Field {
   // kind wins, which keeps the join a lattice. Returns true and stamps `seq` if this changed.
   bool Join(const Field& other, uint64_t seq);
   std::optional<Field> DeltaSince(uint64_t seq) const;
+  // DeltaSince in place; false when nothing of the field is left (the caller drops it).
+  bool TrimToDeltaSince(uint64_t seq);
 
   // Equality of replicated state; seqs are local and ignored.
   friend bool operator==(const Field& a, const Field& b) { return a.state_ == b.state_; }

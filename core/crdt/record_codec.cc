@@ -17,7 +17,11 @@ using wire::WireWriter;
 // Every dot and replica a record mentions, each given a table index.
 class DotTable {
  public:
-  explicit DotTable(const Record& record) {
+  // `dots` and `replicas` are scratch space, cleared here (their capacity is what is reused).
+  DotTable(const Record& record, std::vector<Dot>& dots, std::vector<ReplicaId>& replicas)
+      : dots_(dots), replicas_(replicas) {
+    dots_.clear();
+    replicas_.clear();
     CollectRegister(*record.deleted_field().As<ValueRegister>());
     Collect(record.fields());
     std::sort(dots_.begin(), dots_.end());
@@ -103,8 +107,16 @@ class DotTable {
     }
   }
 
-  std::vector<Dot> dots_;
-  std::vector<ReplicaId> replicas_;
+  std::vector<Dot>& dots_;
+  std::vector<ReplicaId>& replicas_;
+};
+
+// Buffers an encoding needs, kept per thread: a store commit encodes a thousand records in a
+// row, and allocating the dot table and string index afresh for each was a visible share of it.
+struct EncoderScratch {
+  std::vector<Dot> dots;
+  std::vector<ReplicaId> replicas;
+  scalar_codec::StringsWritten strings;
 };
 
 bool IsPlain(const ValueRegister& r) {
@@ -118,8 +130,13 @@ uint64_t SeqOffset(uint64_t seq, uint64_t base) { return wire::ZigZag(int64_t(se
 
 class Encoder {
  public:
-  Encoder(const Record& record, EncodeOptions options, std::string* out)
-      : table_(record), options_(options), w_(out) {}
+  Encoder(const Record& record, EncodeOptions options, EncoderScratch& scratch, std::string* out)
+      : table_(record, scratch.dots, scratch.replicas),
+        options_(options),
+        w_(out),
+        strings_(scratch.strings) {
+    strings_.Clear();
+  }
 
   void Record(const crdt::Record& r) {
     const uint64_t base = r.MaxSeq();
@@ -325,14 +342,15 @@ class Encoder {
   const DotTable table_;
   const EncodeOptions options_;
   WireWriter w_;
-  scalar_codec::StringsWritten strings_;
+  scalar_codec::StringsWritten& strings_;
 };
 
 }  // namespace
 
 void EncodeRecordTo(const Record& record, EncodeOptions options, std::string* out) {
+  thread_local EncoderScratch scratch;
   out->clear();
-  Encoder(record, options, out).Record(record);
+  Encoder(record, options, scratch, out).Record(record);
 }
 
 std::string EncodeRecord(const Record& record, EncodeOptions options) {

@@ -43,6 +43,8 @@ class StringsWritten {
   // The index of `s` if written before; otherwise remembers it and returns nullopt. `s` must
   // outlive this table.
   std::optional<uint32_t> Find(std::string_view s);
+  // Forgets every string, keeping the table's memory for the next record.
+  void Clear() { index_.clear(); }
 
  private:
   absl::flat_hash_map<absl::string_view, uint32_t> index_;

@@ -131,14 +131,24 @@ absl::StatusOr<std::optional<crdt::Record>> RecordStore::Get(const crdt::RecordI
 absl::Status RecordStore::ChangesSince(
     FeedCheckpoint from, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const {
-  return ScanFeed(from.position, limit, [&](const crdt::Record& record, uint64_t seq) {
-    return visit(record.DeltaSince(from.base), seq);
+  // The chunk read is ours to trim: a record mostly changed after `base` is mostly kept, and
+  // copying it into a delta was most of the feed's cost.
+  return ScanOwnedFeed(from.position, limit, [&](crdt::Record& record, uint64_t seq) {
+    record.TrimToDeltaSince(from.base);
+    return visit(record, seq);
   });
 }
 
 absl::Status RecordStore::ScanFeed(
     uint64_t after, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& record, uint64_t seq)> visit) const {
+  return ScanOwnedFeed(after, limit,
+                       [&](crdt::Record& record, uint64_t seq) { return visit(record, seq); });
+}
+
+absl::Status RecordStore::ScanOwnedFeed(
+    uint64_t after, size_t limit,
+    absl::FunctionRef<bool(crdt::Record& record, uint64_t seq)> visit) const {
   uint64_t position = after;
   size_t visited = 0;
   while (visited < limit && position < std::numeric_limits<uint64_t>::max()) {
@@ -164,7 +174,7 @@ absl::Status RecordStore::ScanFeed(
         return absl::OkStatus();
       });
     }));
-    for (const auto& [record, seq] : chunk) {
+    for (auto& [record, seq] : chunk) {
       ++visited;
       if (!visit(record, seq)) return absl::OkStatus();
       position = seq;
