@@ -53,12 +53,28 @@ Field* Fields::Find(FieldId id) {
 }
 
 Field* Fields::FindOrCreate(FieldId id, FieldKind kind) {
+  if (entries_.empty() || entries_.back().first < id) {
+    // A new record or entry fills up in ascending order: append without a search, and start
+    // with room for a timeline entry's handful of fields rather than growing 1, 2, 4.
+    if (entries_.capacity() == 0) entries_.reserve(4);
+    return &entries_
+                .emplace_back(std::piecewise_construct, std::forward_as_tuple(id),
+                              std::forward_as_tuple(kind))
+                .second;
+  }
   auto it = LowerBoundByKey(entries_, id);
   if (it == entries_.end() || it->first != id) it = entries_.emplace(it, id, Field(kind));
   return it->second.kind() == kind ? &it->second : nullptr;
 }
 
 bool Fields::Join(const Fields& other, uint64_t seq) {
+  if (entries_.empty()) {
+    // A record seen for the first time: one copy, no per-field search.
+    if (other.entries_.empty()) return false;
+    entries_ = other.entries_;
+    StampSeq(seq);
+    return true;
+  }
   bool changed = false;
   for (const auto& [id, theirs] : other.entries_) {
     auto it = LowerBoundByKey(entries_, id);
@@ -82,6 +98,10 @@ Fields Fields::DeltaSince(uint64_t seq) const {
   return out;
 }
 
+void Fields::TrimToDeltaSince(uint64_t seq) {
+  std::erase_if(entries_, [&](Entry& e) { return !e.second.TrimToDeltaSince(seq); });
+}
+
 uint64_t Fields::MaxSeq() const {
   uint64_t m = 0;
   for (const auto& e : entries_) m = std::max(m, e.second.seq());
@@ -92,10 +112,20 @@ void Fields::StampSeq(uint64_t seq) {
   for (auto& e : entries_) e.second.StampSeq(seq);
 }
 
+void Fields::Reserve(size_t n) { entries_.reserve(n); }
+
 bool Fields::AppendDecoded(FieldId id, Field field) {
   if (!entries_.empty() && entries_.back().first >= id) return false;
   entries_.emplace_back(id, std::move(field));
   return true;
+}
+
+Field* Fields::AppendDecoded(FieldId id, FieldKind kind) {
+  if (!entries_.empty() && entries_.back().first >= id) return nullptr;
+  return &entries_
+              .emplace_back(std::piecewise_construct, std::forward_as_tuple(id),
+                            std::forward_as_tuple(kind))
+              .second;
 }
 
 Field::Field(FieldKind kind) {
@@ -146,6 +176,13 @@ bool Field::Join(const Field& other, uint64_t seq) {
       state_);
   if (changed) seq_ = seq;
   return changed;
+}
+
+bool Field::TrimToDeltaSince(uint64_t seq) {
+  if (seq_ <= seq) return false;
+  if (auto* t = As<Timeline>()) t->TrimToDeltaSince(seq);
+  if (auto* m = As<NestedMap>()) m->TrimToDeltaSince(seq);
+  return true;
 }
 
 std::optional<Field> Field::DeltaSince(uint64_t seq) const {

@@ -52,12 +52,17 @@ class Fields {
   bool Join(const Fields& other, uint64_t seq);
   // The fields changed after `seq`, trimmed to their changed parts.
   Fields DeltaSince(uint64_t seq) const;
+  // The same in place: drops what DeltaSince(seq) would leave out, copying nothing.
+  void TrimToDeltaSince(uint64_t seq);
   uint64_t MaxSeq() const;
   // Sets the seq of every field below to `seq`.
   void StampSeq(uint64_t seq);
 
   // Appends during decoding; ids must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(FieldId id, Field field);
+  // The same for an empty field of `kind`, built in place; nullptr if out of order.
+  Field* AppendDecoded(FieldId id, FieldKind kind);
+  void Reserve(size_t n);
 
   // Out of line: Field is incomplete here, and clang's libstdc++ checks refuse vector<pair<...>>
   // members that need it.
@@ -98,6 +103,12 @@ class KeyedFields {
 
   // Joins entry by entry; entries that change get `seq`. Returns true if anything changed.
   bool Join(const Derived& other, uint64_t seq) {
+    if (entries_.empty()) {
+      if (other.entries_.empty()) return false;
+      entries_ = other.entries_;
+      StampSeq(seq);
+      return true;
+    }
     bool changed = false;
     for (const auto& [key, theirs] : other.entries_) {
       auto it = LowerBound(key);
@@ -123,6 +134,11 @@ class KeyedFields {
   void StampSeq(uint64_t seq) {
     for (auto& e : entries_) e.second.StampSeq(seq);
   }
+  void TrimToDeltaSince(uint64_t seq) {
+    for (auto& e : entries_) e.second.TrimToDeltaSince(seq);
+    std::erase_if(entries_, [](const Entry& e) { return e.second.empty(); });
+  }
+  void Reserve(size_t n) { entries_.reserve(n); }
   // Appends during decoding; keys must arrive ascending and unique (returns false otherwise).
   bool AppendDecoded(Key key, Fields fields) {
     if (!entries_.empty() && !(entries_.back().first < key)) return false;
@@ -191,6 +207,8 @@ class Field {
   // kind wins, which keeps the join a lattice. Returns true and stamps `seq` if this changed.
   bool Join(const Field& other, uint64_t seq);
   std::optional<Field> DeltaSince(uint64_t seq) const;
+  // DeltaSince in place; false when nothing of the field is left (the caller drops it).
+  bool TrimToDeltaSince(uint64_t seq);
 
   // Equality of replicated state; seqs are local and ignored.
   friend bool operator==(const Field& a, const Field& b) { return a.state_ == b.state_; }

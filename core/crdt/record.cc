@@ -83,6 +83,12 @@ Record Record::DeltaSince(uint64_t seq) const {
   return out;
 }
 
+void Record::TrimToDeltaSince(uint64_t seq) {
+  fields_.TrimToDeltaSince(seq);
+  if (deleted_.seq() <= seq) deleted_ = Field(FieldKind::kValue);
+  if (!erased_ || erased_seq_ <= seq) set_erased_for_decoding(false, 0);
+}
+
 uint64_t Record::MaxSeq() const {
   return std::max({fields_.MaxSeq(), deleted_.seq(), erased_seq_});
 }

@@ -41,6 +41,9 @@ class Record {
   // The part of this record changed after local `seq`: the delta to send to a peer that has
   // everything up to `seq`. Id and type are always included.
   Record DeltaSince(uint64_t seq) const;
+  // Makes this record its own DeltaSince(seq) without copying what stays: for a record read only
+  // to be sent (a change feed), where most of it usually does.
+  void TrimToDeltaSince(uint64_t seq);
   uint64_t MaxSeq() const;
   // Sets every local seq in the record to `seq` (e.g. after decoding a whole state).
   void StampSeq(uint64_t seq);

@@ -1,22 +1,27 @@
+// Encoding half of record_codec.h: writes rapport.v1.RecordState bytes directly, in field-number
+// order, omitting what proto3 omits, so the bytes are also what protobuf would serialize.
 #include "core/crdt/record_codec.h"
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-#include "core/status_macros.h"
-#include "google/protobuf/arena.h"
+#include "core/crdt/record_state_fields.h"
+#include "core/crdt/scalar_codec.h"
+#include "core/crdt/wire_format.h"
 
 namespace rapport::crdt {
 namespace {
 
-namespace pb = ::rapport::v1;
-
-// ---- Encoding -------------------------------------------------------------------------------
+namespace fn = fieldnum;
+using wire::WireWriter;
 
 // Every dot and replica a record mentions, each given a table index.
 class DotTable {
  public:
-  explicit DotTable(const Record& record) {
+  // `dots` and `replicas` are scratch space, cleared here (their capacity is what is reused).
+  DotTable(const Record& record, std::vector<Dot>& dots, std::vector<ReplicaId>& replicas)
+      : dots_(dots), replicas_(replicas) {
+    dots_.clear();
+    replicas_.clear();
     CollectRegister(*record.deleted_field().As<ValueRegister>());
     Collect(record.fields());
     std::sort(dots_.begin(), dots_.end());
@@ -35,14 +40,45 @@ class DotTable {
                                  replicas_.begin());
   }
 
-  void WriteTo(pb::RecordState* out) const {
-    for (ReplicaId r : replicas_) out->add_replicas(r);
+  void WriteReplicas(WireWriter& w) const {
+    if (replicas_.empty()) return;
+    w.Tag(fn::kRecordReplicas, wire::kLengthDelimited);
+    w.Varint(replicas_.size() * 8);
+    for (ReplicaId r : replicas_) w.Fixed64(r);
+  }
+  void WriteDotReplicas(WireWriter& w) const {
+    if (dots_.empty()) return;
+    const size_t s = w.Begin(fn::kRecordDotReplicas);
+    for (const Dot& d : dots_) w.Varint(ReplicaIndex(d.replica));
+    w.End(s);
+  }
+  void WriteDotStamps(WireWriter& w) const {
+    if (dots_.empty()) return;
+    bool any_counter = false;
+    size_t s = w.Begin(fn::kRecordDotSteps);
     Hlc prev = 0;
     for (const Dot& d : dots_) {
-      out->add_dot_replicas(ReplicaIndex(d.replica));
-      out->add_dot_hlc_deltas(d.hlc - prev);
+      const uint64_t ms = HlcMillis(d.hlc), prev_ms = HlcMillis(prev);
+      const uint64_t counter = d.hlc & 0xFFFF;
+      if (ms == prev_ms) {
+        w.Varint(((counter - (prev & 0xFFFF)) << fn::kStepShift) | fn::kStepSameMillis);
+      } else if (counter == 0) {
+        w.Varint(((ms - prev_ms) << fn::kStepShift) | fn::kStepNewMillis);
+      } else {
+        w.Varint(((ms - prev_ms) << fn::kStepShift) | fn::kStepNewMillisWithCounter);
+        any_counter = true;
+      }
       prev = d.hlc;
     }
+    w.End(s);
+    if (!any_counter) return;
+    s = w.Begin(fn::kRecordDotCounters);
+    prev = 0;
+    for (const Dot& d : dots_) {
+      if (HlcMillis(d.hlc) != HlcMillis(prev) && (d.hlc & 0xFFFF) != 0) w.Varint(d.hlc & 0xFFFF);
+      prev = d.hlc;
+    }
+    w.End(s);
   }
 
  private:
@@ -71,144 +107,263 @@ class DotTable {
     }
   }
 
-  std::vector<Dot> dots_;
-  std::vector<ReplicaId> replicas_;
+  std::vector<Dot>& dots_;
+  std::vector<ReplicaId>& replicas_;
 };
 
-void ScalarToProto(const Scalar& value, pb::ScalarValue* out) {
-  struct Visitor {
-    pb::ScalarValue* out;
-    void operator()(std::monostate) const {}
-    void operator()(const std::string& s) const { out->set_text(s); }
-    void operator()(int64_t i) const { out->set_integer(i); }
-    void operator()(double d) const { out->set_real(d); }
-    void operator()(bool b) const { out->set_boolean(b); }
-    void operator()(Date d) const { out->set_date(d.days); }
-    void operator()(const EnumSymbol& e) const { out->set_enum_symbol(e.symbol); }
-    void operator()(Timestamp t) const { out->set_timestamp_ms(t.millis); }
-  };
-  std::visit(Visitor{out}, value);
-}
-
-// Context entries that the siblings do not already imply.
-template <typename Out>
-void WriteExtraContext(const VersionVector& context, const std::vector<Dot>& implied,
-                       const DotTable& table, Out* out) {
-  for (const Dot& c : context.entries()) {
-    const bool is_implied = std::any_of(implied.begin(), implied.end(), [&](const Dot& d) {
-      return d.replica == c.replica && d.hlc == c.hlc;
-    });
-    if (!is_implied) out->Add(table.DotIndex(c));
-  }
-}
+// Buffers an encoding needs, kept per thread: a store commit encodes a thousand records in a
+// row, and allocating the dot table and string index afresh for each was a visible share of it.
+struct EncoderScratch {
+  std::vector<Dot> dots;
+  std::vector<ReplicaId> replicas;
+  scalar_codec::StringsWritten strings;
+};
 
 bool IsPlain(const ValueRegister& r) {
   return r.siblings().size() == 1 && r.context().entries().size() == 1 &&
          r.context().entries()[0] == r.siblings()[0].dot;
 }
 
-void RegisterToProto(const ValueRegister& r, const DotTable& table, pb::RegisterState* out) {
-  std::vector<Dot> sibling_dots;
-  for (const Sibling& s : r.siblings()) {
-    out->add_sibling_dots(table.DotIndex(s.dot));
-    ScalarToProto(s.value, out->add_sibling_values());
-    sibling_dots.push_back(s.dot);
+// Seqs are stored relative to their container's, so the common case (everything changed
+// together) is a zero that proto3 leaves out.
+uint64_t SeqOffset(uint64_t seq, uint64_t base) { return wire::ZigZag(int64_t(seq - base)); }
+
+class Encoder {
+ public:
+  Encoder(const Record& record, EncodeOptions options, EncoderScratch& scratch, std::string* out)
+      : table_(record, scratch.dots, scratch.replicas),
+        options_(options),
+        w_(out),
+        strings_(scratch.strings) {
+    strings_.Clear();
   }
-  WriteExtraContext(r.context(), sibling_dots, table, out->mutable_extra_context());
-}
 
-void FieldsToProto(const Fields& fields, const DotTable& table, EncodeOptions options,
-                   pb::FieldsState* out);
-
-void FieldToProto(const Field& field, const DotTable& table, EncodeOptions options,
-                  pb::FieldState* out) {
-  if (options.with_seqs) out->set_seq(field.seq());
-  if (const auto* r = field.As<ValueRegister>()) {
-    RegisterToProto(*r, table, out->mutable_value());
-  } else if (const auto* c = field.As<PnCounter>()) {
-    pb::CounterState* cs = out->mutable_counter();
-    for (const auto& e : c->entries()) {
-      cs->add_replicas(table.ReplicaIndex(e.replica));
-      cs->add_increments(e.increments);
-      cs->add_decrements(e.decrements);
+  void Record(const crdt::Record& r) {
+    const uint64_t base = r.MaxSeq();
+    if (!options_.without_id) w_.Bytes(fn::kRecordId, r.id().bytes());
+    if (!r.type().empty()) w_.Bytes(fn::kRecordType, r.type());
+    table_.WriteReplicas(w_);
+    table_.WriteDotReplicas(w_);
+    if (!r.fields().empty()) {
+      const size_t s = w_.Begin(fn::kRecordFields);
+      FieldsBody(r.fields(), nullptr, base);
+      w_.End(s);
     }
-  } else if (const auto* s = field.As<OrSet>()) {
-    pb::SetState* ss = out->mutable_set();
+    const auto& deleted = *r.deleted_field().As<ValueRegister>();
+    if (!deleted.siblings().empty() || !deleted.context().empty()) {
+      const size_t s = w_.Begin(fn::kRecordDeleted);
+      RegisterBody(deleted);
+      w_.End(s);
+    }
+    if (r.erased()) {
+      w_.Tag(fn::kRecordErased, wire::kVarint);
+      w_.Varint(1);
+    }
+    table_.WriteDotStamps(w_);
+    if (!options_.with_seqs) return;
+    OptionalVarint(fn::kRecordSeq, base);
+    OptionalVarint(fn::kRecordDeletedSeqOffset, SeqOffset(r.deleted_field().seq(), base));
+    if (r.erased()) OptionalVarint(fn::kRecordErasedSeqOffset, SeqOffset(r.erased_seq(), base));
+  }
+
+ private:
+  void OptionalVarint(uint32_t field, uint64_t v) {
+    if (v == 0) return;
+    w_.Tag(field, wire::kVarint);
+    w_.Varint(v);
+  }
+
+  template <typename Range, typename Value>
+  void Packed(uint32_t field, const Range& items, Value value) {
+    if (items.empty()) return;
+    const size_t s = w_.Begin(field);
+    for (const auto& item : items) w_.Varint(value(item));
+    w_.End(s);
+  }
+
+  // Context entries that `implied` does not already give.
+  template <typename Implied>
+  void ExtraContext(uint32_t field, const VersionVector& context, const Implied& implied) {
+    const size_t s = w_.Begin(field);
+    for (const Dot& c : context.entries()) {
+      const bool is_implied =
+          std::any_of(implied.begin(), implied.end(), [&](const Dot& d) { return d == c; });
+      if (!is_implied) w_.Varint(table_.DotIndex(c));
+    }
+    w_.EndOrDrop(s, field);
+  }
+
+  void RegisterBody(const ValueRegister& r) {
+    Packed(fn::kRegisterDots, r.siblings(),
+           [&](const Sibling& s) { return table_.DotIndex(s.dot); });
+    std::vector<Dot> sibling_dots;
+    sibling_dots.reserve(r.siblings().size());
+    for (const Sibling& s : r.siblings()) sibling_dots.push_back(s.dot);
+    ExtraContext(fn::kRegisterExtraContext, r.context(), sibling_dots);
+    if (r.siblings().empty()) return;
+    const size_t s = w_.Begin(fn::kRegisterValues);
+    for (const Sibling& sib : r.siblings()) {
+      w_.Varint(scalar_codec::KindOf(sib.value));
+      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), strings_, w_);
+    }
+    w_.End(s);
+  }
+
+  void CounterBody(const PnCounter& c) {
+    using Entry = PnCounter::Entry;
+    Packed(fn::kCounterReplicas, c.entries(),
+           [&](const Entry& e) { return table_.ReplicaIndex(e.replica); });
+    Packed(fn::kCounterIncrements, c.entries(), [](const Entry& e) { return e.increments; });
+    Packed(fn::kCounterDecrements, c.entries(), [](const Entry& e) { return e.decrements; });
+    // proto3 drops a packed column of zeros only when it is empty, so all three stay parallel.
+  }
+
+  void SetBody(const OrSet& set) {
     std::vector<Dot> implied;
-    for (const auto& e : s->elements()) {
-      ss->add_elements(e.value);
-      ss->add_element_dot_counts(static_cast<uint32_t>(e.dots.size()));
-      for (const Dot& d : e.dots) ss->add_element_dots(table.DotIndex(d));
-      implied.insert(implied.end(), e.dots.begin(), e.dots.end());
+    for (const auto& e : set.elements()) w_.Bytes(fn::kSetElements, e.value);
+    Packed(fn::kSetDotCounts, set.elements(),
+           [](const OrSet::Element& e) { return e.dots.size(); });
+    if (!set.elements().empty()) {
+      const size_t s = w_.Begin(fn::kSetDots);
+      for (const auto& e : set.elements()) {
+        for (const Dot& d : e.dots) w_.Varint(table_.DotIndex(d));
+        implied.insert(implied.end(), e.dots.begin(), e.dots.end());
+      }
+      w_.EndOrDrop(s, fn::kSetDots);
     }
     // Only the greatest dot per replica is implied in the context.
     std::vector<Dot> greatest;
-    for (const Dot& c : s->context().entries()) {
+    for (const Dot& c : set.context().entries()) {
       Hlc max = 0;
       for (const Dot& d : implied) {
         if (d.replica == c.replica) max = std::max(max, d.hlc);
       }
       if (max != 0) greatest.push_back(Dot{c.replica, max});
     }
-    WriteExtraContext(s->context(), greatest, table, ss->mutable_extra_context());
-  } else if (const auto* t = field.As<Timeline>()) {
-    pb::TimelineState* ts = out->mutable_timeline();
-    for (const auto& [key, entry] : t->entries()) {
-      pb::TimelineEntryState* es = ts->add_entries();
-      es->set_key(table.DotIndex(key));
-      FieldsToProto(entry, table, options, es->mutable_fields());
-    }
-  } else if (const auto* m = field.As<NestedMap>()) {
-    pb::MapState* ms = out->mutable_map();
-    for (const auto& [key, entry] : m->entries()) {
-      pb::MapEntryState* es = ms->add_entries();
-      es->set_key(key);
-      FieldsToProto(entry, table, options, es->mutable_fields());
-    }
+    ExtraContext(fn::kSetExtraContext, set.context(), greatest);
   }
-}
 
-void FieldsToProto(const Fields& fields, const DotTable& table, EncodeOptions options,
-                   pb::FieldsState* out) {
-  for (const auto& [id, field] : fields.entries()) {
-    const auto* r = field.As<ValueRegister>();
-    if (r && IsPlain(*r)) {
-      out->add_plain_ids(id);
-      out->add_plain_dots(table.DotIndex(r->siblings()[0].dot));
-      ScalarToProto(r->siblings()[0].value, out->add_plain_values());
-      if (options.with_seqs) out->add_plain_seqs(field.seq());
-    } else {
-      pb::FieldState* fs = out->add_fields();
-      fs->set_id(id);
-      FieldToProto(field, table, options, fs);
+  template <typename Keyed, typename WriteKeys>
+  void EntriesBody(const Keyed& keyed, uint64_t seq, WriteKeys write_keys, bool keys_are_dots) {
+    write_keys();
+    for (const auto& [key, entry] : keyed.entries()) {
+      const size_t s = w_.Begin(fn::kEntryFields);
+      if constexpr (std::is_same_v<std::decay_t<decltype(key)>, Dot>) {
+        FieldsBody(entry, keys_are_dots ? &key : nullptr, seq);
+      } else {
+        FieldsBody(entry, nullptr, seq);
+      }
+      w_.End(s);
     }
   }
-}
+
+  void FieldBody(FieldId id, const Field& field, uint64_t base) {
+    if (id != 0) {
+      w_.Tag(fn::kFieldId, wire::kVarint);
+      w_.Varint(id);
+    }
+    if (const auto* r = field.As<ValueRegister>()) {
+      const size_t s = w_.Begin(fn::kFieldValue);
+      RegisterBody(*r);
+      w_.End(s);
+    } else if (const auto* c = field.As<PnCounter>()) {
+      const size_t s = w_.Begin(fn::kFieldCounter);
+      CounterBody(*c);
+      w_.End(s);
+    } else if (const auto* set = field.As<OrSet>()) {
+      const size_t s = w_.Begin(fn::kFieldSet);
+      SetBody(*set);
+      w_.End(s);
+    } else if (const auto* t = field.As<Timeline>()) {
+      const size_t s = w_.Begin(fn::kFieldTimeline);
+      EntriesBody(
+          *t, field.seq(),
+          [&] {
+            Packed(fn::kEntryKeys, t->entries(),
+                   [&](const Timeline::Entry& e) { return table_.DotIndex(e.first); });
+          },
+          true);
+      w_.End(s);
+    } else if (const auto* m = field.As<NestedMap>()) {
+      const size_t s = w_.Begin(fn::kFieldMap);
+      EntriesBody(
+          *m, field.seq(),
+          [&] {
+            for (const auto& e : m->entries()) w_.Bytes(fn::kEntryKeys, e.first);
+          },
+          false);
+      w_.End(s);
+    }
+    if (options_.with_seqs) OptionalVarint(fn::kFieldSeqOffset, SeqOffset(field.seq(), base));
+  }
+
+  // The body of a FieldsState. `entry_key` is the timeline entry's key, the dot its plain fields
+  // take unless they name another; `base` is the container's seq.
+  void FieldsBody(const Fields& fields, const Dot* entry_key, uint64_t base) {
+    bool any_plain = false;
+    for (const auto& [id, field] : fields.entries()) {
+      const auto* r = field.As<ValueRegister>();
+      if (r && IsPlain(*r)) {
+        any_plain = true;
+        continue;
+      }
+      const size_t s = w_.Begin(fn::kFieldsOther);
+      FieldBody(id, field, base);
+      w_.End(s);
+    }
+    if (!any_plain) return;
+    const size_t s = w_.Begin(fn::kFieldsPlain);
+    FieldId prev_id = 0;
+    const Dot* prev_dot = entry_key;
+    bool any_offset = false;
+    for (const auto& [id, field] : fields.entries()) {
+      const auto* r = field.As<ValueRegister>();
+      if (!r || !IsPlain(*r)) continue;
+      const Sibling& sib = r->siblings()[0];
+      const bool has_dot = prev_dot == nullptr || *prev_dot != sib.dot;
+      w_.Varint((uint64_t{id - prev_id} << fn::kPlainIdShift) | (has_dot ? fn::kPlainHasDot : 0) |
+                scalar_codec::KindOf(sib.value));
+      if (has_dot) w_.Varint(table_.DotIndex(sib.dot));
+      scalar_codec::WritePayload(sib.value, HlcMillis(sib.dot.hlc), strings_, w_);
+      prev_id = id;
+      prev_dot = &sib.dot;
+      any_offset |= field.seq() != base;
+    }
+    w_.End(s);
+    if (!options_.with_seqs || !any_offset) return;
+    const size_t o = w_.Begin(fn::kFieldsPlainSeqOffsets);
+    for (const auto& [id, field] : fields.entries()) {
+      const auto* r = field.As<ValueRegister>();
+      if (r && IsPlain(*r)) w_.Varint(SeqOffset(field.seq(), base));
+    }
+    w_.End(o);
+  }
+
+  const DotTable table_;
+  const EncodeOptions options_;
+  WireWriter w_;
+  scalar_codec::StringsWritten& strings_;
+};
 
 }  // namespace
 
-void RecordToProto(const Record& record, pb::RecordState* out, EncodeOptions options) {
-  const DotTable table(record);
-  out->set_id(std::string(record.id().bytes()));
-  out->set_type(record.type());
-  table.WriteTo(out);
-  FieldsToProto(record.fields(), table, options, out->mutable_fields());
-  const auto& deleted = *record.deleted_field().As<ValueRegister>();
-  if (!deleted.siblings().empty() || !deleted.context().empty()) {
-    RegisterToProto(deleted, table, out->mutable_deleted());
-  }
-  if (options.with_seqs) out->set_deleted_seq(record.deleted_field().seq());
-  out->set_erased(record.erased());
-  if (options.with_seqs) out->set_erased_seq(record.erased_seq());
+void EncodeRecordTo(const Record& record, EncodeOptions options, std::string* out) {
+  thread_local EncoderScratch scratch;
+  out->clear();
+  Encoder(record, options, scratch, out).Record(record);
 }
 
 std::string EncodeRecord(const Record& record, EncodeOptions options) {
-  google::protobuf::Arena arena;
-  auto* state = google::protobuf::Arena::CreateMessage<pb::RecordState>(&arena);
-  RecordToProto(record, state, options);
   std::string out;
-  state->SerializeToString(&out);
+  out.reserve(1024);
+  EncodeRecordTo(record, options, &out);
   return out;
+}
+
+void RecordToProto(const Record& record, rapport::v1::RecordState* out, EncodeOptions options) {
+  const std::string bytes = EncodeRecord(record, options);
+  // Our own bytes always parse; a failure would leave `out` cleared, which the decoder refuses.
+  if (!out->ParseFromString(bytes)) out->Clear();
 }
 
 }  // namespace rapport::crdt

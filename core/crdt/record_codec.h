@@ -16,12 +16,22 @@ namespace rapport::crdt {
 struct EncodeOptions {
   // Include local seqs (the store's form). The canonical and wire forms leave them out.
   bool with_seqs = false;
+  // Leave out the record id, for a store that keys the bytes by it (decode with the id given).
+  bool without_id = false;
 };
 
+// The bytes of rapport.v1.RecordState, written and read directly (no message tree): the fast
+// path, used by the store.
+std::string EncodeRecord(const Record& record, EncodeOptions options = {});
+// The same into `out` (cleared first), reusing its capacity.
+void EncodeRecordTo(const Record& record, EncodeOptions options, std::string* out);
+absl::StatusOr<Record> DecodeRecord(std::string_view bytes);
+// For bytes encoded `without_id`: the record gets `id` (bytes that do carry an id must agree).
+absl::StatusOr<Record> DecodeRecord(std::string_view bytes, const RecordId& id);
+
+// For records inside protobuf messages (sync batches, admin replies): through the bytes above,
+// so both forms always agree.
 void RecordToProto(const Record& record, rapport::v1::RecordState* out, EncodeOptions options = {});
 absl::StatusOr<Record> RecordFromProto(const rapport::v1::RecordState& state);
-
-std::string EncodeRecord(const Record& record, EncodeOptions options = {});
-absl::StatusOr<Record> DecodeRecord(std::string_view bytes);
 
 }  // namespace rapport::crdt

@@ -11,7 +11,7 @@ bool DotLess(const Sibling& a, const Sibling& b) { return a.dot < b.dot; }
 
 }  // namespace
 
-ValueRegister ValueRegister::FromParts(std::vector<Sibling> siblings, VersionVector context) {
+ValueRegister ValueRegister::FromParts(Siblings siblings, VersionVector context) {
   ValueRegister r;
   std::sort(siblings.begin(), siblings.end(), DotLess);
   for (const Sibling& s : siblings) context.Add(s.dot);
@@ -36,9 +36,35 @@ bool SiblingValueLess(const Scalar& x, const Scalar& y) {
 
 }  // namespace
 
+namespace {
+
+const Sibling* FindDot(const Siblings& siblings, const Dot& dot) {
+  for (const Sibling& s : siblings) {
+    if (s.dot == dot) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 bool ValueRegister::Join(const ValueRegister& other) {
-  // Fast path for the common delta: the other side has seen everything we have.
-  std::vector<Sibling> merged;
+  // Most joins keep our siblings as they are (a redelivery, or a delta about another replica's
+  // view): detect that without building a merged copy of every value.
+  bool siblings_stay = true;
+  for (const Sibling& a : siblings_) {
+    const Sibling* b = FindDot(other.siblings_, a.dot);
+    if (b != nullptr ? b->value != a.value : other.context_.Covers(a.dot)) {
+      siblings_stay = false;
+      break;
+    }
+  }
+  for (const Sibling& b : other.siblings_) {
+    if (!siblings_stay) break;
+    siblings_stay = context_.Covers(b.dot);
+  }
+  if (siblings_stay) return context_.Merge(other.context_);
+
+  Siblings merged;
   merged.reserve(siblings_.size() + other.siblings_.size());
   auto a = siblings_.begin();
   auto b = other.siblings_.begin();
@@ -54,11 +80,16 @@ bool ValueRegister::Join(const ValueRegister& other) {
       // Same dot on both sides: the same write, kept. A dot names exactly one write, so the
       // values agree unless a buggy or hostile replica reused a dot; then the order-independent
       // smaller value is kept, so every replica still converges to the same state.
-      merged.push_back(a->value == b->value || !SiblingValueLess(b->value, a->value) ? *a : *b);
+      if (a->value == b->value || !SiblingValueLess(b->value, a->value)) {
+        merged.push_back(*a);
+      } else {
+        merged.push_back(*b);
+      }
       ++a;
       ++b;
     }
   }
+  // Only a reused dot with another value can leave the siblings as they were.
   const bool context_changed = context_.Merge(other.context_);
   const bool siblings_changed = merged != siblings_;
   if (siblings_changed) siblings_ = std::move(merged);

@@ -4,8 +4,7 @@
 // saw them supersedes them. Plain value type, not thread-safe.
 #pragma once
 
-#include <vector>
-
+#include "absl/container/inlined_vector.h"
 #include "core/crdt/scalar.h"
 #include "core/crdt/version_vector.h"
 
@@ -17,13 +16,16 @@ struct Sibling {
   friend bool operator==(const Sibling&, const Sibling&) = default;
 };
 
+// Inline room for one sibling: a register without a conflict (almost all) needs no heap block.
+using Siblings = absl::InlinedVector<Sibling, 1>;
+
 class ValueRegister {
  public:
   ValueRegister() = default;
 
   // Builds a register from decoded parts; sorts the siblings and adds their dots to the context
   // so the invariant "the context covers every sibling" holds whatever the input.
-  static ValueRegister FromParts(std::vector<Sibling> siblings, VersionVector context);
+  static ValueRegister FromParts(Siblings siblings, VersionVector context);
 
   // Replaces every sibling this replica has seen with `value`, stamped `dot`.
   void Write(const Dot& dot, Scalar value);
@@ -37,13 +39,13 @@ class ValueRegister {
   bool HasConflict() const { return siblings_.size() > 1; }
 
   // Ascending by dot; the last is the displayed one.
-  const std::vector<Sibling>& siblings() const { return siblings_; }
+  const Siblings& siblings() const { return siblings_; }
   const VersionVector& context() const { return context_; }
 
   friend bool operator==(const ValueRegister&, const ValueRegister&) = default;
 
  private:
-  std::vector<Sibling> siblings_;
+  Siblings siblings_;
   VersionVector context_;
 };
 

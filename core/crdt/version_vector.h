@@ -4,8 +4,7 @@
 // Not thread-safe (plain value type).
 #pragma once
 
-#include <vector>
-
+#include "absl/container/inlined_vector.h"
 #include "core/crdt/dot.h"
 
 namespace rapport::crdt {
@@ -30,14 +29,16 @@ class VersionVector {
   // more.
   Order Compare(const VersionVector& other) const;
 
-  // One dot per replica, ascending by replica id.
-  const std::vector<Dot>& entries() const { return entries_; }
+  // One dot per replica, ascending by replica id. Inline room for one: most fields were written
+  // by one replica, and a heap block per register was most of the cost of copying a record.
+  using Entries = absl::InlinedVector<Dot, 1>;
+  const Entries& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
 
   friend bool operator==(const VersionVector&, const VersionVector&) = default;
 
  private:
-  std::vector<Dot> entries_;
+  Entries entries_;
 };
 
 }  // namespace rapport::crdt

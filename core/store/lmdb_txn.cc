@@ -130,6 +130,18 @@ absl::Status WriteTxn::Put(const Table& table, std::string_view key, std::string
   return absl::OkStatus();
 }
 
+absl::Status WriteTxn::PutMostlyAppending(const Table& table, std::string_view key,
+                                          std::string_view value) {
+  if (absl::Status s = CheckActive("put", table.name); !s.ok()) return s;
+  MDB_val k = Val(key);
+  MDB_val v = Val(value);
+  // MDB_APPEND refuses (MDB_KEYEXIST, changing nothing) a key not above the last one.
+  int rc = mdb_put(txn_, table.dbi, &k, &v, MDB_APPEND);
+  if (rc == MDB_KEYEXIST) rc = mdb_put(txn_, table.dbi, &k, &v, 0);
+  if (rc != MDB_SUCCESS) return Failed(rc, "put", table.name);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> WriteTxn::Delete(const Table& table, std::string_view key) {
   if (absl::Status s = CheckActive("delete", table.name); !s.ok()) return s;
   MDB_val k = Val(key);

@@ -77,6 +77,10 @@ class WriteTxn : public Txn {
   ~WriteTxn();  // aborts unless committed
 
   absl::Status Put(const Table& table, std::string_view key, std::string_view value);
+  // The same, for keys that usually sort after every key in `table` (new seqs, new time-ordered
+  // ids): LMDB then appends, leaving full pages behind instead of half-full split ones. Any
+  // other key is put as by Put.
+  absl::Status PutMostlyAppending(const Table& table, std::string_view key, std::string_view value);
   // Returns whether `key` existed.
   absl::StatusOr<bool> Delete(const Table& table, std::string_view key);
 

@@ -131,14 +131,24 @@ absl::StatusOr<std::optional<crdt::Record>> RecordStore::Get(const crdt::RecordI
 absl::Status RecordStore::ChangesSince(
     FeedCheckpoint from, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& delta, uint64_t seq)> visit) const {
-  return ScanFeed(from.position, limit, [&](const crdt::Record& record, uint64_t seq) {
-    return visit(record.DeltaSince(from.base), seq);
+  // The chunk read is ours to trim: a record mostly changed after `base` is mostly kept, and
+  // copying it into a delta was most of the feed's cost.
+  return ScanOwnedFeed(from.position, limit, [&](crdt::Record& record, uint64_t seq) {
+    record.TrimToDeltaSince(from.base);
+    return visit(record, seq);
   });
 }
 
 absl::Status RecordStore::ScanFeed(
     uint64_t after, size_t limit,
     absl::FunctionRef<bool(const crdt::Record& record, uint64_t seq)> visit) const {
+  return ScanOwnedFeed(after, limit,
+                       [&](crdt::Record& record, uint64_t seq) { return visit(record, seq); });
+}
+
+absl::Status RecordStore::ScanOwnedFeed(
+    uint64_t after, size_t limit,
+    absl::FunctionRef<bool(crdt::Record& record, uint64_t seq)> visit) const {
   uint64_t position = after;
   size_t visited = 0;
   while (visited < limit && position < std::numeric_limits<uint64_t>::max()) {
@@ -164,7 +174,7 @@ absl::Status RecordStore::ScanFeed(
         return absl::OkStatus();
       });
     }));
-    for (const auto& [record, seq] : chunk) {
+    for (auto& [record, seq] : chunk) {
       ++visited;
       if (!visit(record, seq)) return absl::OkStatus();
       position = seq;
@@ -224,9 +234,17 @@ absl::StatusOr<QueryPage> RecordStore::Scan(const std::string& index, const std:
     return absl::InvalidArgumentError(
         absl::StrCat("malformed scan cursor for index '", index, "'"));
   }
-  const std::string prefix = layout::IndexPrefix(index);
   QueryPage page;
   RETURN_IF_ERROR(WithRead([&](const ReadTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string_view> number_bytes,
+                     txn.Get(tables_.meta, layout::IndexNumberKey(index)));
+    if (!number_bytes) return absl::OkStatus();  // nothing was ever posted to this index
+    const std::optional<uint64_t> number = layout::DecodeU64(*number_bytes);
+    if (!number || *number == 0 || *number > UINT32_MAX) {
+      return absl::DataLossError(
+          absl::StrCat("store at ", dir_, ": index '", index, "' has a malformed number"));
+    }
+    const std::string prefix = layout::IndexPrefix(static_cast<uint32_t>(*number));
     return txn.WithCursor(tables_.indexes, [&](Cursor& cursor) -> absl::Status {
       // Without its terminator the escaped `lo` sorts before every posting of a key >= lo.
       std::string start = prefix;

@@ -149,6 +149,10 @@ class RecordStore {
   // it.
   absl::Status WithRead(absl::FunctionRef<absl::Status(const ReadTxn&)> fn) const
       ABSL_LOCKS_EXCLUDED(env_mu_);
+  // ScanFeed lending each record mutably (it is a copy read for this scan).
+  absl::Status ScanOwnedFeed(
+      uint64_t after, size_t limit,
+      absl::FunctionRef<bool(crdt::Record& record, uint64_t seq)> visit) const;
   absl::StatusOr<ChangeSet> WriteOnce(absl::FunctionRef<absl::Status(WriteTransaction&)> fn)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Doubles the map size (or adopts another process's resize when `adopt`).

@@ -58,6 +58,16 @@ absl::StatusOr<std::optional<layout::Tables>> RecordStore::OpenExisting(const Lm
                   absl::StrCat(" has format version ", *version, "; this build supports up to ",
                                layout::kFormatVersion, "; upgrade rapport"));
   }
+  if (*version < layout::kFormatVersion) {
+    // Format 1 records and postings are laid out differently; reading them as format 2 would
+    // fail record by record. Its data is not lost: the older build still reads it.
+    return Refuse(env.path(),
+                  absl::StrCat(" has format version ", *version,
+                               ", written by an older rapport; this build reads only format ",
+                               layout::kFormatVersion,
+                               ": export its records with the older build and import them, or, "
+                               "for a replica that syncs, move the store aside and sync again"));
+  }
   layout::Tables tables;
   for (int i = 0; i < 5; ++i) {
     ASSIGN_OR_RETURN(std::optional<Table> t, txn.OpenTable(kTableNames[i], 0));

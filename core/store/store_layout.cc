@@ -22,9 +22,16 @@ bool ValidIndexName(std::string_view index) {
   return !index.empty() && index.find('\0') == std::string_view::npos;
 }
 
-std::string IndexPrefix(std::string_view index) {
-  std::string out(index);
-  out.push_back('\0');
+std::string IndexNumberKey(std::string_view index) {
+  std::string out(kMetaIndexPrefix);
+  out.append(index);
+  return out;
+}
+
+std::string IndexPrefix(uint32_t number) {
+  std::string out;
+  for (; number >= 0x80; number >>= 7) out.push_back(static_cast<char>(number | 0x80));
+  out.push_back(static_cast<char>(number));
   return out;
 }
 
@@ -39,8 +46,8 @@ std::string EscapeIndexKey(std::string_view key) {
   return out;
 }
 
-std::string PostingKey(std::string_view index, std::string_view key, const crdt::RecordId& id) {
-  std::string out = IndexPrefix(index);
+std::string PostingKey(uint32_t index_number, std::string_view key, const crdt::RecordId& id) {
+  std::string out = IndexPrefix(index_number);
   out.append(EscapeIndexKey(key));
   out.append(id.bytes());
   return out;
@@ -68,10 +75,15 @@ std::optional<PostingTail> SplitPostingTail(std::string_view tail) {
   return out;
 }
 
+void EncodeStoredRecord(const crdt::Record& record, std::string* out) {
+  crdt::EncodeRecordTo(record, {.with_seqs = true, .without_id = true}, out);
+}
+
 absl::StatusOr<crdt::Record> DecodeStoredRecord(std::string_view id_bytes, std::string_view value) {
-  absl::StatusOr<crdt::Record> record = crdt::DecodeRecord(value);
-  if (record.ok()) return record;
   absl::StatusOr<crdt::RecordId> id = crdt::RecordId::FromBytes(id_bytes);
+  absl::StatusOr<crdt::Record> record =
+      id.ok() ? crdt::DecodeRecord(value, *id) : absl::StatusOr<crdt::Record>(id.status());
+  if (record.ok()) return record;
   return absl::DataLossError(
       absl::StrCat("record ", id.ok() ? id->ToString() : "(malformed id)",
                    " in table 'records' does not decode: ", record.status().message()));

@@ -141,8 +141,10 @@ absl::Status WriteTransaction::Purge(const crdt::RecordId& id) {
     RETURN_IF_ERROR(deps_.txn.Delete(deps_.tables.changes, layout::EncodeU64(c->old_seq)).status());
   }
   for (const IndexEntry& e : Postings(c->record)) {
+    ASSIGN_OR_RETURN(std::optional<uint32_t> number, IndexNumber(e.index, /*assign=*/false));
+    if (!number) continue;
     RETURN_IF_ERROR(
-        deps_.txn.Delete(deps_.tables.indexes, layout::PostingKey(e.index, e.key, id)).status());
+        deps_.txn.Delete(deps_.tables.indexes, layout::PostingKey(*number, e.key, id)).status());
   }
   c->purged = true;
   purged_.push_back(id);
@@ -202,17 +204,44 @@ absl::Status WriteTransaction::WriteRecord(Cached& c) {
   // that MaxSeq() always equals the record's `changes` key: the next write finds the entry
   // to move from the record alone. Its delta then carries that register, which is harmless.
   if (r.MaxSeq() < c.seq) r.mutable_deleted_field().set_seq(c.seq);
-  const std::string id = std::string(r.id().bytes());
-  RETURN_IF_ERROR(
-      deps_.txn.Put(deps_.tables.records, id, crdt::EncodeRecord(r, {.with_seqs = true})));
+  layout::EncodeStoredRecord(r, &encoded_);
+  RETURN_IF_ERROR(deps_.txn.PutMostlyAppending(deps_.tables.records, r.id().bytes(), encoded_));
   // A store left inconsistent by some older bug merely lacks the stale entry; nothing to fix.
   if (c.old_seq != 0) {
     RETURN_IF_ERROR(deps_.txn.Delete(deps_.tables.changes, layout::EncodeU64(c.old_seq)).status());
   }
-  return deps_.txn.Put(deps_.tables.changes, layout::EncodeU64(c.seq), id);
+  return absl::OkStatus();
 }
 
-absl::Status WriteTransaction::WritePostings(const Cached& c) {
+absl::StatusOr<std::optional<uint32_t>> WriteTransaction::IndexNumber(std::string_view index,
+                                                                      bool assign) {
+  if (auto it = index_numbers_.find(AbslView(index)); it != index_numbers_.end()) return it->second;
+  ASSIGN_OR_RETURN(std::optional<std::string_view> stored,
+                   deps_.txn.Get(deps_.tables.meta, layout::IndexNumberKey(index)));
+  std::optional<uint64_t> number;
+  if (stored) {
+    number = layout::DecodeU64(*stored);
+    if (!number || *number == 0 || *number > UINT32_MAX) {
+      return absl::DataLossError(
+          absl::StrCat("index '", AbslView(index), "' has a malformed number in table 'meta'"));
+    }
+  } else {
+    if (!assign) return std::nullopt;
+    ASSIGN_OR_RETURN(std::optional<std::string_view> count_bytes,
+                     deps_.txn.Get(deps_.tables.meta, layout::kMetaIndexCount));
+    const uint64_t count = count_bytes ? layout::DecodeU64(*count_bytes).value_or(0) : 0;
+    if (count >= UINT32_MAX) return absl::ResourceExhaustedError("no index number is left");
+    number = count + 1;
+    RETURN_IF_ERROR(
+        deps_.txn.Put(deps_.tables.meta, layout::kMetaIndexCount, layout::EncodeU64(*number)));
+    RETURN_IF_ERROR(deps_.txn.Put(deps_.tables.meta, layout::IndexNumberKey(index),
+                                  layout::EncodeU64(*number)));
+  }
+  index_numbers_.emplace(std::string(index), static_cast<uint32_t>(*number));
+  return static_cast<uint32_t>(*number);
+}
+
+absl::Status WriteTransaction::CollectPostings(const Cached& c, PostingChanges& out) {
   const std::vector<IndexEntry> now = Postings(c.record);
   std::vector<IndexEntry> gone, added;
   std::set_difference(c.old_postings.begin(), c.old_postings.end(), now.begin(), now.end(),
@@ -221,8 +250,8 @@ absl::Status WriteTransaction::WritePostings(const Cached& c) {
                       std::back_inserter(added));
   const crdt::RecordId& id = c.record.id();
   for (const IndexEntry& e : gone) {
-    RETURN_IF_ERROR(
-        deps_.txn.Delete(deps_.tables.indexes, layout::PostingKey(e.index, e.key, id)).status());
+    ASSIGN_OR_RETURN(std::optional<uint32_t> number, IndexNumber(e.index, /*assign=*/false));
+    if (number) out.gone.push_back(layout::PostingKey(*number, e.key, id));
   }
   for (const IndexEntry& e : added) {
     if (!layout::ValidIndexName(e.index)) {
@@ -230,14 +259,15 @@ absl::Status WriteTransaction::WritePostings(const Cached& c) {
                                                      AbslView(e.index),
                                                      "' must be non-empty and contain no NUL"));
     }
-    std::string key = layout::PostingKey(e.index, e.key, id);
+    ASSIGN_OR_RETURN(std::optional<uint32_t> number, IndexNumber(e.index, /*assign=*/true));
+    std::string key = layout::PostingKey(*number, e.key, id);
     if (key.size() > deps_.max_key_size) {
       return absl::InvalidArgumentError(
           absl::StrCat("record ", id.ToString(), ": key of index '", AbslView(e.index), "' is ",
                        e.key.size(), " bytes; postings are limited to ", deps_.max_key_size,
-                       " bytes including the index name and the 16-byte record id"));
+                       " bytes including the index number and the 16-byte record id"));
     }
-    RETURN_IF_ERROR(deps_.txn.Put(deps_.tables.indexes, key, ""));
+    out.added.push_back(std::move(key));
   }
   return absl::OkStatus();
 }
@@ -246,11 +276,35 @@ absl::StatusOr<ChangeSet> WriteTransaction::Finish() {
   ChangeSet out;
   out.last_seq = initial_last_seq_;
   out.purged = purged_;
+  std::vector<Cached*> changed;
+  changed.reserve(touched_.size());
   for (Cached* c : touched_) {
-    const bool changed = c->joined || (c->edit != nullptr && c->edit->changed());
-    if (!changed) continue;
+    if (c->joined || (c->edit != nullptr && c->edit->changed())) changed.push_back(c);
+  }
+  // Records in id order: records created here have time-ordered ids above every stored one, so
+  // they are appended and fill their pages (in touch order they split pages half-empty).
+  std::vector<Cached*> by_id = changed;
+  std::sort(by_id.begin(), by_id.end(),
+            [](const Cached* a, const Cached* b) { return a->record.id() < b->record.id(); });
+  PostingChanges postings;
+  for (Cached* c : by_id) {
     RETURN_IF_ERROR(WriteRecord(*c));
-    RETURN_IF_ERROR(WritePostings(*c));
+    RETURN_IF_ERROR(CollectPostings(*c, postings));
+  }
+  // Postings land all over the index; in key order each B-tree page is reached once, while it is
+  // still in cache, instead of once per posting at random.
+  std::sort(postings.gone.begin(), postings.gone.end());
+  std::sort(postings.added.begin(), postings.added.end());
+  for (const std::string& key : postings.gone) {
+    RETURN_IF_ERROR(deps_.txn.Delete(deps_.tables.indexes, key).status());
+  }
+  for (const std::string& key : postings.added) {
+    RETURN_IF_ERROR(deps_.txn.Put(deps_.tables.indexes, key, ""));
+  }
+  // Seqs only grow, so the feed entries always append.
+  for (Cached* c : changed) {
+    RETURN_IF_ERROR(deps_.txn.PutMostlyAppending(deps_.tables.changes, layout::EncodeU64(c->seq),
+                                                 c->record.id().bytes()));
     out.changed.push_back(c->record.id());
     out.last_seq = c->seq;
   }

@@ -113,8 +113,16 @@ class WriteTransaction {
   // Gives `c` this transaction's next seq (once) and remembers its postings before the change.
   void Touch(Cached& c);
   std::vector<IndexEntry> Postings(const crdt::Record& record) const;
+  // Stores the record and drops its old feed entry; Finish adds the new one.
   absl::Status WriteRecord(Cached& c);
-  absl::Status WritePostings(const Cached& c);
+  // Posting keys to delete and to insert, gathered over the whole transaction.
+  struct PostingChanges {
+    std::vector<std::string> gone, added;
+  };
+  absl::Status CollectPostings(const Cached& c, PostingChanges& out);
+  // The number of `index` (docs/storage.md, "indexes"); when it has none yet, a new one if
+  // `assign`, else nullopt.
+  absl::StatusOr<std::optional<uint32_t>> IndexNumber(std::string_view index, bool assign);
 
   Deps deps_;
   crdt::HybridClock clock_;
@@ -125,6 +133,8 @@ class WriteTransaction {
   absl::flat_hash_map<crdt::RecordId, std::unique_ptr<Cached>> cache_;
   std::vector<Cached*> touched_;  // in seq order
   std::vector<crdt::RecordId> purged_;
+  std::string encoded_;  // reused for every record written, so one buffer serves a whole batch
+  absl::flat_hash_map<std::string, uint32_t> index_numbers_;  // looked up or assigned here
 };
 
 }  // namespace rapport::store

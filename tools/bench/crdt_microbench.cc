@@ -12,7 +12,9 @@ namespace {
 constexpr uint64_t kNow = 1'763'900'000'000;  // Nov 2025
 constexpr FieldId kPoints = 190, kTags = 170, kInteractions = 310;
 
-Record Customer(LocalRecord& r) {
+// With `distinct_text`, every interaction gets its own summary and author, as real notes would;
+// otherwise all 20 repeat one of each, which the record encoding writes once.
+Record Customer(LocalRecord& r, bool distinct_text = false) {
   const char* values[] = {"Wang Fang",
                           "021-5550-0100",
                           "wang.fang@example.cn",
@@ -39,11 +41,12 @@ Record Customer(LocalRecord& r) {
   const char* kinds[] = {"visit", "call", "order", "complaint"};
   for (int i = 0; i < 20; ++i) {
     r.Edit(kNow + i * 86'400'000ull, [&](RecordEdit& e) {
-      (void)e.AppendEntry(kInteractions,
-                          {{Timeline::kOccurredAt, Timestamp{int64_t(kNow + i * 86'400'000ull)}},
-                           {3, EnumSymbol{kinds[i % 4]}},
-                           {4, std::string("rep-17")},
-                           {5, std::string("Discussed next quarter's order")}});
+      (void)e.AppendEntry(
+          kInteractions, {{Timeline::kOccurredAt, Timestamp{int64_t(kNow + i * 86'400'000ull)}},
+                          {3, EnumSymbol{kinds[i % 4]}},
+                          {4, distinct_text ? "rep-" + std::to_string(17 + i) : "rep-17"},
+                          {5, distinct_text ? "Discussed next quarter's order #" + std::to_string(i)
+                                            : "Discussed next quarter's order"}});
     });
   }
   return r.record();
@@ -117,6 +120,9 @@ void BM_EncodeCustomer(benchmark::State& state) {
   }
   state.counters["encoded_bytes"] = static_cast<double>(bytes);
   state.counters["stored_bytes"] = static_cast<double>(EncodeRecord(r, {.with_seqs = true}).size());
+  LocalRecord d(0xA, Record(RecordId::FromParts(kNow, {1}), "customer"));
+  state.counters["encoded_bytes_distinct_text"] =
+      static_cast<double>(EncodeRecord(Customer(d, /*distinct_text=*/true)).size());
 }
 BENCHMARK(BM_EncodeCustomer);
 

@@ -31,8 +31,10 @@
 #include "core/schema/index_key.h"
 #include "core/schema/schema.h"
 #include "core/store/record_store.h"
+#include "core/store/store_layout.h"
 #include "core/store/store_types.h"
 #include "core/store/write_transaction.h"
+#include "tools/bench/store_apply.h"
 
 namespace rapport::bench {
 namespace {
@@ -330,6 +332,7 @@ struct Args {
   uint64_t seed = 1;
   uint64_t gets = 10000;
   uint64_t queries = 1000;
+  uint64_t apply_batch_bytes = 1 << 20;
 };
 
 absl::StatusOr<std::unique_ptr<store::RecordStore>> OpenStore(const std::string& dir) {
@@ -353,6 +356,7 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
   std::vector<crdt::RecordId> ids;
   ids.reserve(args.records);
   const Clock::time_point create_start = Clock::now();
+  const double create_cpu_start = ProcessCpuSeconds();
   uint64_t writes = 0;
   for (uint64_t first = 0; first < args.records; first += args.batch) {
     const uint64_t end = std::min(args.records, first + args.batch);
@@ -375,6 +379,7 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
     ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
   }
   const double create_seconds = SecondsSince(create_start);
+  const double create_cpu_seconds = ProcessCpuSeconds() - create_cpu_start;
   const Memory after_load = SampleMemory();
 
   // A sanity check that the generated customers are what the schema accepts.
@@ -418,17 +423,21 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
   }
   const Percentiles get = Summarise(get_us);
 
-  // Encoded size of stored records (with seqs, as in the records table). LMDB moves a value
-  // larger than about half a page (2014 bytes with 4 KiB pages and a 16-byte key) to its own
-  // overflow pages, which are whole pages.
+  // Encoded size of stored records (with seqs, without the id, as in the records table), and of
+  // the canonical form (what the wire carries). LMDB moves a value larger than about half a page
+  // (2014 bytes with 4 KiB pages and a 16-byte key) to its own overflow pages, which are whole
+  // pages.
   constexpr size_t kOverflowAbove = 2014;
   const size_t sampled = std::min<size_t>(ids.size(), 1000);
-  uint64_t encoded_total = 0, overflowed = 0, encoded_max = 0;
+  uint64_t encoded_total = 0, overflowed = 0, encoded_max = 0, canonical_total = 0;
+  std::string stored;
   for (size_t i = 0; i < sampled; ++i) {
     absl::StatusOr<std::optional<crdt::Record>> r = db->Get(ids[rng.Below(ids.size())]);
     if (!r.ok()) return r.status();
     if (!r->has_value()) return absl::InternalError("a customer is missing");
-    const size_t bytes = crdt::EncodeRecord(**r, {.with_seqs = true}).size();
+    store::layout::EncodeStoredRecord(**r, &stored);
+    const size_t bytes = stored.size();
+    canonical_total += crdt::EncodeRecord(**r).size();
     encoded_total += bytes;
     encoded_max = std::max<uint64_t>(encoded_max, bytes);
     if (bytes > kOverflowAbove) ++overflowed;
@@ -491,15 +500,27 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
   db.reset();
   absl::StatusOr<std::string> pages = PageBreakdown(dir);
   if (!pages.ok()) return pages.status();
+
+  // ---- The device side of an initial sync of the whole store. ----
+  std::string apply = "null";
+  if (args.apply_batch_bytes > 0) {
+    opened = OpenStore(dir);
+    if (!opened.ok()) return opened.status();
+    absl::StatusOr<std::string> applied =
+        MeasureApply(**opened, dir + "/device", args.apply_batch_bytes);
+    if (!applied.ok()) return applied.status();
+    apply = *applied;
+  }
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   const double n = static_cast<double>(std::max<uint64_t>(1, args.records));
 
   return absl::StrCat(
-      "\"create\":{\"seconds\":", create_seconds, ",\"records_per_s\":", n / create_seconds,
-      ",\"writes\":", writes, "},\"reopen_ms\":", reopen_ms,
-      ",\"get\":{\"samples\":", get_us.size(), ",\"p50_us\":", get.p50_us,
-      ",\"p99_us\":", get.p99_us, "},\"query_territory_eq\":{\"samples\":", territory_us.size(),
+      "\"create\":{\"seconds\":", create_seconds, ",\"cpu_seconds\":", create_cpu_seconds,
+      ",\"records_per_s\":", n / create_seconds, ",\"writes\":", writes,
+      "},\"reopen_ms\":", reopen_ms, ",\"get\":{\"samples\":", get_us.size(),
+      ",\"p50_us\":", get.p50_us, ",\"p99_us\":", get.p99_us,
+      "},\"query_territory_eq\":{\"samples\":", territory_us.size(),
       ",\"mean_results\":", static_cast<double>(territory_results) / queries,
       ",\"p50_us\":", territory.p50_us, ",\"p99_us\":", territory.p99_us,
       "},\"query_territory_eq_and_get\":{\"p50_us\":", territory_fetch.p50_us,
@@ -515,11 +536,12 @@ absl::StatusOr<std::string> Measure(const Args& args, const std::string& dir) {
       ",\"used_bytes_per_record\":", static_cast<double>(stats->used_bytes) / n,
       ",\"encoded_record_bytes_mean\":", static_cast<double>(encoded_total) / sampled_n,
       ",\"encoded_record_bytes_max\":", encoded_max,
+      ",\"canonical_record_bytes_mean\":", static_cast<double>(canonical_total) / sampled_n,
       ",\"records_on_overflow_pages\":", static_cast<double>(overflowed) / sampled_n,
       ",\"map_bytes\":", stats->map_bytes, ",\"postings\":", stats->postings, ",\"tables\":{",
       *pages, "}", "},\"memory\":{\"peak_rss_mb\":", static_cast<double>(usage.ru_maxrss) / 1024.0,
       ",\"after_load\":", MemoryJson(after_load), ",\"final\":", MemoryJson(final_memory),
-      ",\"rss_anon_mb\":", final_memory.rss_anon_mb, "}");
+      ",\"rss_anon_mb\":", final_memory.rss_anon_mb, "},\"apply\":", apply);
 }
 
 }  // namespace
@@ -543,6 +565,9 @@ void AddStoreCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--seed", args->seed, "seed of the generated values")->capture_default_str();
   cmd->add_option("--gets", args->gets, "random Get calls timed")->capture_default_str();
   cmd->add_option("--queries", args->queries, "indexed queries timed (of each kind)")
+      ->capture_default_str();
+  cmd->add_option("--apply-batch-bytes", args->apply_batch_bytes,
+                  "Pull batch size of the device-side initial sync measured at the end (0: skip)")
       ->capture_default_str();
   cmd->callback([args, exit_code] {
     std::string dir = args->dir;

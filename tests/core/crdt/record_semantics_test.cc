@@ -197,5 +197,38 @@ TEST(Record, DeltaSinceCarriesOnlyChangedFields) {
   EXPECT_EQ(EncodeRecord(since), EncodeRecord(d));
 }
 
+TEST(Record, TrimToDeltaSinceLeavesExactlyWhatDeltaSinceCopies) {
+  TestReplica a(1), b(2);
+  Dot visit;
+  a.Edit(1000, [&](RecordEdit& e) {
+    ASSERT_TRUE(e.Set(kName, "n").ok());
+    ASSERT_TRUE(e.AddElement(kTags, "vip").ok());
+    visit = *e.AppendEntry(kVisits, {{Timeline::kOccurredAt, Timestamp{900}}});
+  });
+  a.Edit(2000, [&](RecordEdit& e) {
+    ASSERT_TRUE(e.AmendEntry(kVisits, visit, Timeline::kFirstUserField, "amended").ok());
+    ASSERT_TRUE(e.SetInMap(kContacts, "c1", 1, "Ms Chen").ok());
+  });
+  b.Receive(a.record());
+  b.Edit(3000, [](RecordEdit& e) {
+    ASSERT_TRUE(e.Set(kPhone, "p").ok());
+    ASSERT_TRUE(e.Delete().ok());
+  });
+  b.Edit(4000, [](RecordEdit& e) { ASSERT_TRUE(e.SetInMap(kContacts, "c2", 1, "Mr Li").ok()); });
+  Record erased = b.record();
+  erased.Erase(b.seq() + 1);
+  for (const Record* r : std::initializer_list<const Record*>{&a.record(), &b.record(), &erased}) {
+    for (uint64_t seq = 0; seq <= r->MaxSeq() + 1; ++seq) {
+      Record trimmed = *r;
+      trimmed.TrimToDeltaSince(seq);
+      const Record copied = r->DeltaSince(seq);
+      EXPECT_EQ(trimmed, copied) << seq;
+      EXPECT_EQ(EncodeRecord(trimmed, {.with_seqs = true}),
+                EncodeRecord(copied, {.with_seqs = true}))
+          << seq;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rapport::crdt

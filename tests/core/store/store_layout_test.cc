@@ -28,7 +28,7 @@ TEST(StoreLayout, PostingsSortByKeyThenIdEvenWhenKeysArePrefixesOrHoldNul) {
       "b"};
   std::vector<std::string> postings;
   for (const std::string& k : keys) {
-    for (const crdt::RecordId& id : {low, high}) postings.push_back(PostingKey("i", k, id));
+    for (const crdt::RecordId& id : {low, high}) postings.push_back(PostingKey(1, k, id));
   }
   EXPECT_TRUE(std::is_sorted(postings.begin(), postings.end()));
   EXPECT_EQ(std::adjacent_find(postings.begin(), postings.end()), postings.end());
@@ -37,15 +37,27 @@ TEST(StoreLayout, PostingsSortByKeyThenIdEvenWhenKeysArePrefixesOrHoldNul) {
 TEST(StoreLayout, PostingTailRoundTripsAndRejectsGarbage) {
   const crdt::RecordId id = crdt::RecordId::FromParts(123, {1, 2, 3});
   const std::string key("x\0y\0", 4);
-  const std::string posting = PostingKey("name", key, id);
-  ASSERT_EQ(posting.substr(0, 5), IndexPrefix("name"));
-  std::optional<PostingTail> tail = SplitPostingTail(std::string_view(posting).substr(5));
+  const std::string posting = PostingKey(300, key, id);
+  ASSERT_EQ(posting.substr(0, 2), IndexPrefix(300));
+  std::optional<PostingTail> tail = SplitPostingTail(std::string_view(posting).substr(2));
   ASSERT_TRUE(tail.has_value());
   EXPECT_EQ(tail->key, key);
   EXPECT_EQ(tail->id, id);
   EXPECT_EQ(SplitPostingTail("no terminator"), std::nullopt);
   EXPECT_EQ(SplitPostingTail(std::string("k\0\x01short", 9)), std::nullopt);
   EXPECT_EQ(SplitPostingTail(std::string("k\0\x05", 3) + std::string(16, 'i')), std::nullopt);
+}
+
+TEST(StoreLayout, IndexPrefixesOfDifferentNumbersNeverPrefixEachOther) {
+  // A varint is self-delimiting, so one index's postings never fall inside another's range.
+  const std::vector<uint32_t> numbers = {1, 2, 127, 128, 255, 300, 16384, UINT32_MAX};
+  for (uint32_t a : numbers) {
+    for (uint32_t b : numbers) {
+      if (a == b) continue;
+      EXPECT_FALSE(IndexPrefix(b).starts_with(IndexPrefix(a))) << a << " " << b;
+    }
+  }
+  EXPECT_EQ(IndexPrefix(5).size(), 1u);
 }
 
 TEST(StoreLayout, PeerCheckpointRoundTrips) {

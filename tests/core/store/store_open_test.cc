@@ -74,6 +74,20 @@ TEST(StoreOpen, RefusesANewerFormatVersionAndChangesNothing) {
                                                   layout::kFormatVersion, "; upgrade rapport"));
 }
 
+TEST(StoreOpen, RefusesAnOlderFormatVersionAndChangesNothing) {
+  TempDir dir;
+  {
+    uint64_t now = kNow;
+    ASSERT_OK_AND_ASSIGN(auto store, RecordStore::Open(dir.path(), TestOptions(&now)));
+  }
+  RawPut(dir.path(), layout::kMeta, layout::kMetaFormatVersion,
+         layout::EncodeU64(layout::kFormatVersion - 1));
+  ExpectRefusedUnchanged(
+      dir.path(), absl::StrCat("has format version ", layout::kFormatVersion - 1,
+                               ", written by an older rapport; this build reads only format ",
+                               layout::kFormatVersion));
+}
+
 TEST(StoreOpen, RefusesAnLmdbFileThatIsNotARapportStoreAndChangesNothing) {
   TempDir dir;
   RawPut(dir.path(), nullptr, "someone-elses-key", "value");

@@ -337,7 +337,7 @@ TEST(RapportBinary, EditGetFindStatsInspect) {
 
   const JsonValue inspect = Json(RunRapport({"inspect", "--store", dir.Sub("s"), "--json"}));
   EXPECT_EQ(Text(inspect.Find("replica_id")).size(), 16u);
-  EXPECT_EQ(NumberText(*inspect.Find("format_version")), "1");
+  EXPECT_EQ(NumberText(*inspect.Find("format_version")), "2");
   EXPECT_EQ(Text(inspect.Find("schema_hash")).size(), 16u);
   EXPECT_EQ(NumberText(*inspect.Find("last_seq")), "2");
 }

@@ -240,7 +240,7 @@ TEST(ReplicaForCli, ForEachRecordSeesDeletedRecordsAndInfoDescribesTheStore) {
   EXPECT_EQ(info->records, 2u);
   EXPECT_EQ(info->replica_id, replica->replica_id());
   EXPECT_EQ(info->schema_hash, schema::Schema::DefaultCustomer().Hash());
-  EXPECT_EQ(info->format_version, 1u);
+  EXPECT_EQ(info->format_version, 2u);
   EXPECT_EQ(info->last_seq, 2u);
   EXPECT_TRUE(info->peers.empty());
 }
