@@ -20,6 +20,10 @@
 
 namespace {
 
+// The sync protocol version the seeds speak (server/sync_service.h, which this tool does not
+// link).
+constexpr uint32_t kProtocolVersion = 2;
+
 int Fail(const std::string& why) {
   std::fprintf(stderr, "rapport_fuzz_seeds: %s\n", why.c_str());
   return 1;
@@ -118,7 +122,7 @@ int main(int argc, char** argv) {
 
     rapport::v1::ClientMessage hello;
     hello.mutable_hello()->set_replica_id("fuzz-seed");
-    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_protocol_version(kProtocolVersion);
     rapport::v1::ClientMessage live_hello = hello;
     live_hello.mutable_hello()->set_live(true);
     live_hello.mutable_hello()->set_announces_push_done(true);
@@ -135,7 +139,7 @@ int main(int argc, char** argv) {
     rapport::v1::ClientMessage done;
     done.mutable_push_done();
     rapport::v1::ClientMessage old_version = hello;
-    old_version.mutable_hello()->set_protocol_version(2);
+    old_version.mutable_hello()->set_protocol_version(kProtocolVersion + 1);
     WriteFile(out / "sync_session" / "hello", SessionInput({hello}));
     WriteFile(out / "sync_session" / "push_round", SessionInput({hello, push, push_b, done}));
     WriteFile(out / "sync_session" / "live_push_round", SessionInput({live_hello, push, done}));

@@ -24,7 +24,8 @@
 
 namespace rapport::server {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: record format 2 (docs/data-model.md); a version-1 peer cannot read its records.
+inline constexpr uint32_t kProtocolVersion = 2;
 
 struct SyncServiceOptions {
   // A Pull batch holds deltas up to about this many bytes (RecordState::ByteSizeLong); one

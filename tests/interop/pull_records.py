@@ -40,7 +40,7 @@ import tempfile
 import threading
 from typing import NoReturn
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 # Crockford base32, as core/crdt/record_id.cc prints ids: the 16 id bytes as a 130-bit
 # big-endian number (two leading zero bits), five bits per character.
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -84,7 +84,7 @@ TEST_F(HostileInputTest, OversizeMessageIsResourceExhaustedAndEarlierWorkStays) 
 
   ClientMessage hello;
   hello.mutable_hello()->set_replica_id("00000000000000bb");
-  hello.mutable_hello()->set_protocol_version(1);
+  hello.mutable_hello()->set_protocol_version(server::kProtocolVersion);
   ClientMessage push;
   push.mutable_push()->set_batch_id(1);
   push.mutable_push()->add_deltas()->set_type(std::string(5 << 20, 'x'));  // over 4 MiB
@@ -125,7 +125,7 @@ TEST_F(HostileInputTest, ClientPingingTooOftenIsDisconnected) {
   auto stream = stub->Session(&context);
   ClientMessage hello;
   hello.mutable_hello()->set_replica_id("00000000000000cc");
-  hello.mutable_hello()->set_protocol_version(1);
+  hello.mutable_hello()->set_protocol_version(server::kProtocolVersion);
   hello.mutable_hello()->set_live(true);  // stays open and idle once caught up
   ASSERT_TRUE(stream->Write(hello));
   ServerMessage in;

@@ -32,7 +32,7 @@ class OpenSession {
     stream_ = stub_->Session(&context_);
     ClientMessage hello;
     hello.mutable_hello()->set_replica_id(replica);
-    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_protocol_version(server::kProtocolVersion);
     hello.mutable_hello()->set_live(true);
     stream_->Write(hello);  // fails if the server already refused the session
     ServerMessage first;

@@ -48,7 +48,7 @@ class RawSession {
   static rapport::v1::ClientMessage Hello() {
     rapport::v1::ClientMessage hello;
     hello.mutable_hello()->set_replica_id("00000000000000aa");
-    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->set_protocol_version(server::kProtocolVersion);
     return hello;
   }
 
@@ -316,7 +316,7 @@ TEST_F(SyncTest, AnotherWritersChangeBetweenTwoPushesOfOneSessionIsPulled) {
 TEST_F(SyncTest, UnsupportedProtocolVersionIsRefused) {
   RawSession stream(address_);
   rapport::v1::ClientMessage hello;
-  hello.mutable_hello()->set_protocol_version(2);
+  hello.mutable_hello()->set_protocol_version(3);
   stream->Write(hello);
   stream->WritesDone();
   rapport::v1::ServerMessage in;
@@ -324,8 +324,8 @@ TEST_F(SyncTest, UnsupportedProtocolVersionIsRefused) {
   }
   grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("version 3"));
   EXPECT_THAT(status.error_message(), HasSubstr("version 2"));
-  EXPECT_THAT(status.error_message(), HasSubstr("version 1"));
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ namespace {
 using rapport::v1::ClientMessage;
 using rapport::v1::ServerMessage;
 
-constexpr uint32_t kProtocolVersion = 1;
+// As rapportd's (server/sync_service.h): 2 since record format 2.
+constexpr uint32_t kProtocolVersion = 2;
 
 absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
