@@ -159,6 +159,34 @@ TEST_F(SyncResumeTest, PulledRecordsAreNotPushedBack) {
   EXPECT_EQ(Sync(*a, {}).pulled, 2000u);
 }
 
+TEST_F(SyncResumeTest, PulledRecordsChangedAgainAreNotPushedBack) {
+  int64_t now = kMonday9am;
+  auto a = OpenAt(tmp_.Sub("a"), &now);
+  auto b = OpenAt(tmp_.Sub("b"), &now);
+  ASSERT_TRUE(a && b);
+  const std::vector<std::string> as = CreateCustomers(*a, 3000);
+  Sync(*a, {});
+  const std::vector<std::string> bs = CreateCustomers(*b, 10);
+  Sync(*b, {});  // A's records land above B's push checkpoint
+  // A changes its records again; B, editing one of its own, pulls them a second time. Each of
+  // A's records on B then sits above B's push checkpoint only because of pulls: it holds no
+  // change of B's and must not be taken for one.
+  for (size_t start = 0; start < as.size(); start += 1000) {
+    std::vector<Mutation> batch;
+    for (size_t i = start; i < std::min(as.size(), start + 1000); ++i) {
+      batch.push_back(Mutation::Increment(as[i], "loyalty_points", 1));
+    }
+    testing::Apply(*a, batch);
+  }
+  Sync(*a, {});
+  testing::Apply(*b, {Mutation::Increment(bs[0], "loyalty_points", 1)});
+  const SyncSummary second = Sync(*b, {});
+  EXPECT_EQ(second.pushed, 1u);
+  EXPECT_EQ(second.pulled, 3000u);
+  EXPECT_EQ(Sync(*b, {}).pushed, 0u);
+  EXPECT_EQ(Sync(*a, {}).pulled, 1u);
+}
+
 TEST_F(SyncResumeTest, DeviceOfflineForAYearSyncsWithoutReset) {
   int64_t device_now = kMonday9am, office_now = kMonday9am + 1;
   auto device = OpenAt(tmp_.Sub("device"), &device_now);

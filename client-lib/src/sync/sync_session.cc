@@ -324,6 +324,16 @@ absl::Status SyncSession::PushRound() {
   return MaybeCompleteRound();
 }
 
+absl::StatusOr<bool> SyncSession::HoldsUnacknowledgedChange(store::WriteTransaction& txn,
+                                                            const crdt::Record& record,
+                                                            const store::PeerCheckpoint& cp) {
+  if (record.MaxSeq() <= cp.push.position) return false;
+  // Above the push checkpoint, but maybe only because a pull put it there: its mark says so.
+  ASSIGN_OR_RETURN(const std::optional<std::string> mark,
+                   txn.GetAux(quarantine::PulledKey(record.id())));
+  return !(mark && store::layout::DecodeU64(*mark) == record.MaxSeq());
+}
+
 bool SyncSession::PulledUnchanged(const crdt::RecordId& id, uint64_t seq) const {
   absl::StatusOr<std::optional<std::string>> mark = store_.GetAux(quarantine::PulledKey(id));
   return mark.ok() && mark->has_value() && store::layout::DecodeU64(**mark) == seq;
@@ -496,7 +506,10 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
       // A record with no unacknowledged local change before this pull now differs from the
       // server's only by what the server sent: mark it, so the push round leaves it out
       // unless it changes again locally (its feed entry then moves past the mark).
-      if (before && before->MaxSeq() > cp.push.position) continue;
+      if (before) {
+        ASSIGN_OR_RETURN(const bool unacknowledged, HoldsUnacknowledgedChange(txn, *before, cp));
+        if (unacknowledged) continue;
+      }
       ASSIGN_OR_RETURN(std::optional<crdt::Record> after, txn.Get(delta.id()));
       if (after && after->MaxSeq() > txn.last_seq_at_start()) {
         RETURN_IF_ERROR(txn.PutAux(quarantine::PulledKey(delta.id()),
@@ -509,7 +522,8 @@ absl::Status SyncSession::ApplyPull(const rapport::v1::Pull* pull,
     for (const crdt::RecordId& id : revoked) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
       if (!held) continue;
-      if (held->MaxSeq() > cp.push.position) {
+      ASSIGN_OR_RETURN(const bool unacknowledged, HoldsUnacknowledgedChange(txn, *held, cp));
+      if (unacknowledged) {
         RETURN_IF_ERROR(txn.PutAux(quarantine::RevokedKey(id), ""));
         continue;
       }
@@ -556,9 +570,12 @@ absl::Status SyncSession::PurgeDeferredRevocations() {
     ASSIGN_OR_RETURN(store::PeerCheckpoint cp, txn.GetPeer(peer));
     for (const crdt::RecordId& id : waiting) {
       ASSIGN_OR_RETURN(std::optional<crdt::Record> held, txn.Get(id));
-      if (held && held->MaxSeq() > cp.push.position) {
-        still_waiting = true;  // edited again meanwhile: after the next round
-        continue;
+      if (held) {
+        ASSIGN_OR_RETURN(const bool unacknowledged, HoldsUnacknowledgedChange(txn, *held, cp));
+        if (unacknowledged) {
+          still_waiting = true;  // edited again meanwhile: after the next round
+          continue;
+        }
       }
       RETURN_IF_ERROR(txn.DeleteAux(quarantine::RevokedKey(id)));
       if (held) RETURN_IF_ERROR(txn.Purge(id));

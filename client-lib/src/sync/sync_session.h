@@ -61,6 +61,11 @@ class SyncSession {
   // Whether the record's feed entry at `seq` holds only what the server sent it (no local
   // change since): the push round leaves such records out.
   bool PulledUnchanged(const crdt::RecordId& id, uint64_t seq) const;
+  // Whether `record` holds a local change the server has not acknowledged: its seq is above the
+  // push checkpoint and not one a pull gave it (quarantine::PulledKey).
+  static absl::StatusOr<bool> HoldsUnacknowledgedChange(store::WriteTransaction& txn,
+                                                        const crdt::Record& record,
+                                                        const store::PeerCheckpoint& cp);
   // Purges the revoked records that were waiting for their local changes to be acknowledged.
   absl::Status PurgeDeferredRevocations() ABSL_LOCKS_EXCLUDED(mu_);
   // Stores the push checkpoint of a round whose batches are all sent and acknowledged.
