@@ -8,8 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client-lib/src/replica_internal.h"
-#include "core/auth/signing_key.h"
-#include "core/auth/token_issuer.h"
 #include "core/status_macros.h"
 #include "rapport/query.h"
 #include "rapport/replica.h"
@@ -19,23 +17,8 @@
 namespace rapport::bench {
 namespace {
 
-// rapportd's default issuer and audience (ServerConfig.auth; server/server_auth.h).
-constexpr char kIssuer[] = "rapportd";
-constexpr char kAudience[] = "rapport";
-
 void Progress(const std::string& line) {
   std::fprintf(stderr, "rapport-bench sync: scoped: %s\n", line.c_str());
-}
-
-absl::StatusOr<std::string> Token(const auth::SigningKey& key, auth::Role role,
-                                  const std::string& subject) {
-  auth::Claims claims;
-  claims.subject = subject;
-  claims.role = role;
-  claims.expires_at = absl::ToUnixSeconds(absl::Now()) + 24 * 3600;
-  claims.issuer = kIssuer;
-  claims.audience = kAudience;
-  return auth::IssueToken(key, claims);
 }
 
 }  // namespace
@@ -46,8 +29,7 @@ absl::StatusOr<std::string> MeasureScopedSync(const ScopedSyncArgs& args) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   const std::string key_file = dir + "/auth.key";
-  RETURN_IF_ERROR(auth::GenerateHs256KeyFile(key_file));
-  ASSIGN_OR_RETURN(const auth::SigningKey key, auth::LoadSigningKey(key_file));
+  ASSIGN_OR_RETURN(const auth::SigningKey key, NewBenchKey(key_file));
   ASSIGN_OR_RETURN(RapportdProcess server, RapportdProcess::Start({.binary = args.rapportd,
                                                                    .data_dir = dir + "/data",
                                                                    .work_dir = dir,
@@ -60,7 +42,7 @@ absl::StatusOr<std::string> MeasureScopedSync(const ScopedSyncArgs& args) {
   ASSIGN_OR_RETURN(std::vector<std::string> ids,
                    CreateCustomers(*office, args.customers, 0, args.interactions, args.seed));
   SyncOptions admin;
-  ASSIGN_OR_RETURN(admin.token, Token(key, auth::Role::kAdmin, "bench-admin"));
+  ASSIGN_OR_RETURN(admin.token, BenchToken(key, auth::Role::kAdmin, "bench-admin"));
   Clock::time_point start = Clock::now();
   absl::StatusOr<SyncSummary> seeded = SyncOnce(*office, server.address(), admin);
   RETURN_IF_ERROR(server.CheckRunning());
@@ -77,7 +59,7 @@ absl::StatusOr<std::string> MeasureScopedSync(const ScopedSyncArgs& args) {
   for (int r = 0; r < args.reps; ++r) {
     const std::string subject = absl::StrCat("user:rep-", r);
     SyncOptions options;
-    ASSIGN_OR_RETURN(options.token, Token(key, auth::Role::kRep, subject));
+    ASSIGN_OR_RETURN(options.token, BenchToken(key, auth::Role::kRep, subject));
     ASSIGN_OR_RETURN(TempDir phone_dir, TempDir::Create(args.device_dir, "scoped-rep"));
     ASSIGN_OR_RETURN(std::unique_ptr<Replica> phone, Replica::Open(phone_dir.Sub("store")));
     const Clock::time_point t = Clock::now();

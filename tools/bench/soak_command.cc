@@ -158,9 +158,9 @@ std::string Difference(const std::vector<std::string>& device,
   crdt::Record device_plus = *d, server_plus = *v;
   const bool device_lacks = device_plus.Join(*v, 0);
   const bool server_lacks = server_plus.Join(*d, 0);
-  absl::StrAppend(&out, "; first ", d->id().ToString(), ": device lacks server data: ",
-                  device_lacks ? "yes" : "no", ", server lacks device data: ",
-                  server_lacks ? "yes" : "no");
+  absl::StrAppend(&out, "; first ", d->id().ToString(),
+                  ": device lacks server data: ", device_lacks ? "yes" : "no",
+                  ", server lacks device data: ", server_lacks ? "yes" : "no");
   return out;
 }
 
@@ -408,9 +408,9 @@ absl::StatusOr<std::pair<std::string, bool>> Run(const Args& args) {
         Archive(ReplicaInternal::Store(*devices[i]->replica));
     if (!a.ok() || *a != server_archive) {
       if (diverged++ < 5) {
-        errors.Add("diverged", absl::StrCat("device ", i, ": ",
-                                            a.ok() ? Difference(*a, server_archive)
-                                                   : a.status().ToString()));
+        errors.Add("diverged",
+                   absl::StrCat("device ", i, ": ",
+                                a.ok() ? Difference(*a, server_archive) : a.status().ToString()));
       }
     }
   });

@@ -21,6 +21,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/auth/token_issuer.h"
+#include "core/status_macros.h"
 
 extern char** environ;
 
@@ -95,6 +98,23 @@ TempDir::~TempDir() {
   if (path_.empty()) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+absl::StatusOr<auth::SigningKey> NewBenchKey(const std::string& path) {
+  RETURN_IF_ERROR(auth::GenerateHs256KeyFile(path));
+  return auth::LoadSigningKey(path);
+}
+
+absl::StatusOr<std::string> BenchToken(const auth::SigningKey& key, auth::Role role,
+                                       const std::string& subject) {
+  auth::Claims claims;
+  claims.subject = subject;
+  claims.role = role;
+  claims.expires_at = absl::ToUnixSeconds(absl::Now()) + 24 * 3600;
+  // rapportd's default issuer and audience (ServerConfig.auth; server/server_auth.h).
+  claims.issuer = "rapportd";
+  claims.audience = "rapport";
+  return auth::IssueToken(key, claims);
 }
 
 std::string DefaultRapportdPath() {

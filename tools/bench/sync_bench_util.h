@@ -13,6 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/auth/claims.h"
+#include "core/auth/signing_key.h"
 #include "rapport/mutation.h"
 #include "rapport/replica.h"
 
@@ -90,6 +92,13 @@ class RapportdProcess {
   std::string address_;
   std::string stderr_path_;
 };
+
+// A new HS256 signing key, written to `path` for a rapportd to verify with
+// (RapportdProcess::Options::auth_key_file).
+absl::StatusOr<auth::SigningKey> NewBenchKey(const std::string& path);
+// A day-long token for `subject` in `role`, with rapportd's default issuer and audience.
+absl::StatusOr<std::string> BenchToken(const auth::SigningKey& key, auth::Role role,
+                                       const std::string& subject);
 
 // "VmRSS", "VmHWM", ... of /proc/<pid>/status in MiB; 0 if unreadable.
 double ProcStatusMb(pid_t pid, const std::string& key);

@@ -43,6 +43,7 @@ struct Args {
   int reps = 200;
   int keepalive_timeout_ms = SyncOptions{}.keepalive_timeout_ms;
   bool shared_connection = false;
+  bool steady_scoped = false;
   uint64_t seed = 1;
   std::vector<std::string> skip;
 
@@ -63,6 +64,9 @@ std::string ServerMemoryJson(const RapportdProcess& server) {
                       ",\"rss_file_mb\":", ProcStatusMb(server.pid(), "RssFile"), "}");
 }
 
+// The token subject of steady-state device `i` when devices are reps.
+std::string DeviceSubject(size_t i) { return absl::StrCat("user:device-", i); }
+
 // Options giving this simulated device its own TCP connection. gRPC shares one connection
 // (subchannel) between channels with identical arguments in a process, so without this every
 // simulated device would multiplex on one HTTP/2 connection, capped by the server's
@@ -74,14 +78,18 @@ SyncOptions DeviceSyncOptions(size_t device, bool shared_connection) {
   return options;
 }
 
+// A rapportd in work/name; it asks for tokens signed with `key_file` if one is given.
 absl::StatusOr<RapportdProcess> StartServer(const Args& args, const TempDir& work,
-                                            const std::string& name) {
+                                            const std::string& name,
+                                            const std::string& key_file = "") {
   const std::string dir = work.Sub(name);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
-  return RapportdProcess::Start(
-      {.binary = args.rapportd, .data_dir = dir + "/data", .work_dir = dir});
+  return RapportdProcess::Start({.binary = args.rapportd,
+                                 .data_dir = dir + "/data",
+                                 .work_dir = dir,
+                                 .auth_key_file = key_file});
 }
 
 // ---- Initial sync: N customers seeded into the server, then pulled by an empty device. ----
@@ -175,9 +183,25 @@ struct Device {
 
 absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& work,
                                                const TempDir& devices_dir, int& problems) {
-  ASSIGN_OR_RETURN(RapportdProcess server, StartServer(args, work, "server-steady"));
+  // Scoped: each device is a rep who owns the customers it creates and sees only those.
+  std::string key_file;
+  std::vector<std::string> tokens(static_cast<size_t>(args.devices));
+  if (args.steady_scoped) {
+    key_file = work.Sub("steady-auth.key");
+    ASSIGN_OR_RETURN(const auth::SigningKey key, NewBenchKey(key_file));
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      ASSIGN_OR_RETURN(tokens[i], BenchToken(key, auth::Role::kRep, DeviceSubject(i)));
+    }
+  }
+  auto device_options = [&](size_t i) {
+    SyncOptions options = DeviceSyncOptions(i, args.shared_connection);
+    options.token = tokens[i];
+    return options;
+  };
+  ASSIGN_OR_RETURN(RapportdProcess server, StartServer(args, work, "server-steady", key_file));
   Progress(absl::StrCat("steady: rapportd at ", server.address(), "; ", args.devices,
-                        " devices with ", args.owned, " customers each"));
+                        " devices with ", args.owned, " customers each",
+                        args.steady_scoped ? ", each device a rep seeing its own" : ""));
   std::vector<Device> devices(static_cast<size_t>(args.devices));
   for (size_t i = 0; i < devices.size(); ++i) {
     ASSIGN_OR_RETURN(devices[i].replica,
@@ -186,6 +210,13 @@ absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& 
                      CreateCustomers(*devices[i].replica, static_cast<uint64_t>(args.owned),
                                      1'000'000 + i * static_cast<uint64_t>(args.owned),
                                      args.interactions, args.seed));
+    if (args.steady_scoped) {
+      std::vector<Mutation> own;
+      for (const std::string& id : devices[i].own) {
+        own.push_back(Mutation::Set(id, "owner", DeviceSubject(i)));
+      }
+      RETURN_IF_ERROR(devices[i].replica->Apply(own).status());
+    }
   }
   std::mutex errors_mu;
   std::vector<std::string> errors;
@@ -197,8 +228,8 @@ absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& 
   const Clock::time_point setup_start = Clock::now();
   for (int pass = 0; pass < 2; ++pass) {
     ParallelFor(devices.size(), args.threads, [&](size_t i) {
-      absl::StatusOr<SyncSummary> s = SyncOnce(*devices[i].replica, server.address(),
-                                               DeviceSyncOptions(i, args.shared_connection));
+      absl::StatusOr<SyncSummary> s =
+          SyncOnce(*devices[i].replica, server.address(), device_options(i));
       if (!s.ok())
         note_error(absl::StrCat("setup sync of device ", i, ": ", s.status().ToString()));
     });
@@ -240,8 +271,8 @@ absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& 
     const Clock::time_point round_start = Clock::now();
     ParallelFor(devices.size(), args.threads, [&](size_t i) {
       const Clock::time_point t = Clock::now();
-      absl::StatusOr<SyncSummary> s = SyncOnce(*devices[i].replica, server.address(),
-                                               DeviceSyncOptions(i, args.shared_connection));
+      absl::StatusOr<SyncSummary> s =
+          SyncOnce(*devices[i].replica, server.address(), device_options(i));
       const double ms = MillisBetween(t, Clock::now());
       if (!s.ok()) {
         ++sync_errors;
@@ -268,13 +299,13 @@ absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& 
   // Where the bytes of an edit go: sessions of one device against a quiet server, minus the
   // bytes of a session with nothing to exchange.
   ParallelFor(devices.size(), args.threads, [&](size_t i) {
-    absl::StatusOr<SyncSummary> s = SyncOnce(*devices[i].replica, server.address(),
-                                             DeviceSyncOptions(i, args.shared_connection));
+    absl::StatusOr<SyncSummary> s =
+        SyncOnce(*devices[i].replica, server.address(), device_options(i));
     if (!s.ok())
       note_error(absl::StrCat("catch-up sync of device ", i, ": ", s.status().ToString()));
   });
-  std::string probe = "null";
-  if (devices.size() >= 2) {
+  std::string probe = "null";  // scoped devices do not see each other's edits: no probe
+  if (devices.size() >= 2 && !args.steady_scoped) {
     Replica& author = *devices[0].replica;
     Replica& reader = *devices[1].replica;
     auto session_bytes = [&](Replica& r) -> absl::StatusOr<size_t> {
@@ -324,12 +355,12 @@ absl::StatusOr<std::string> MeasureSteadyState(const Args& args, const TempDir& 
   std::vector<std::string> quoted;
   for (const std::string& s : errors) quoted.push_back(JsonQuote(s));
   return absl::StrCat(
-      "{\"devices\":", args.devices, ",\"customers_per_device\":", args.owned,
-      ",\"rounds\":", args.rounds, ",\"edits_per_device_per_round\":", args.edits_per_round,
-      ",\"threads\":", args.threads, ",\"setup_seconds\":", setup_s, ",\"edits\":", edits,
-      ",\"sync_seconds\":", sync_wall_s, ",\"server_cpu_s\":", server_cpu_s,
-      ",\"devices_cpu_s\":", devices_cpu_s, ",\"edits_per_s\":", e / sync_wall_s,
-      ",\"deltas_pushed\":", pushed.load(),
+      "{\"devices\":", args.devices, ",\"scoped\":", args.steady_scoped ? "true" : "false",
+      ",\"customers_per_device\":", args.owned, ",\"rounds\":", args.rounds,
+      ",\"edits_per_device_per_round\":", args.edits_per_round, ",\"threads\":", args.threads,
+      ",\"setup_seconds\":", setup_s, ",\"edits\":", edits, ",\"sync_seconds\":", sync_wall_s,
+      ",\"server_cpu_s\":", server_cpu_s, ",\"devices_cpu_s\":", devices_cpu_s,
+      ",\"edits_per_s\":", e / sync_wall_s, ",\"deltas_pushed\":", pushed.load(),
       ",\"deltas_pushed_not_edited_by_device\":", pushed_back.load(),
       ",\"deltas_pulled\":", pulled.load(),
       ",\"deltas_pulled_per_s\":", static_cast<double>(pulled.load()) / sync_wall_s,
@@ -528,6 +559,9 @@ void AddSyncCommand(CLI::App& app, int* exit_code) {
                   "steady state: single-field edits per device per round")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  cmd->add_flag("--steady-scoped", args->steady_scoped,
+                "steady state: each device is a rep (its own token) who owns its customers and "
+                "sees only those, so a round's sync moves its own edits, not everyone's");
   cmd->add_option("--threads", args->threads, "steady state: devices syncing at once")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
