@@ -51,6 +51,9 @@ absl::Status ApplyConfigText(const std::string& text, const std::string& origin,
   if (config.max_pull_batch_bytes() > 0) {
     options->max_pull_batch_bytes = config.max_pull_batch_bytes();
   }
+  if (config.pull_memory_budget_bytes() > 0) {
+    options->pull_memory_budget_bytes = config.pull_memory_budget_bytes();
+  }
   if (config.max_receive_message_bytes() > 0) {
     options->max_receive_message_bytes = config.max_receive_message_bytes();
   }

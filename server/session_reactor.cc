@@ -504,8 +504,12 @@ void SessionReactor::ProducePull(store::FeedCheckpoint from, std::vector<crdt::R
     }
   }
   absl::StatusOr<PullBatch> batch =
-      refetch.empty() ? NextPullBatch(store_, from, options_.max_pull_batch_bytes, filter)
-                      : RefetchBatch(store_, refetch, from, filter);
+      refetch.empty()
+          ? NextPullBatch(store_, from,
+                          PullBatchBytes(options_, static_cast<size_t>(std::max<int64_t>(
+                                                       1, metrics_.Snapshot().sessions_open))),
+                          filter)
+          : RefetchBatch(store_, refetch, from, filter);
   if (!batch.ok() || !tracked() || batch->sent.empty()) {
     PullReady(std::move(batch));
     return;

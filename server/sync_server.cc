@@ -58,13 +58,14 @@ absl::StatusOr<std::unique_ptr<SyncServer>> SyncServer::Start(ServerOptions opti
   server->log_ = std::make_unique<SessionLog>(options.session_log_sink ? options.session_log_sink
                                                                        : StderrLogSink());
   server->service_ = std::make_unique<SyncService>(
-      SessionEnv{
-          .store = *server->store_,
-          .schema = server->schema_,
-          .options = SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes},
-          .peers = server->peers_,
-          .metrics = server->metrics_,
-          .log = *server->log_},
+      SessionEnv{.store = *server->store_,
+                 .schema = server->schema_,
+                 .options = SyncServiceOptions{.max_pull_batch_bytes = options.max_pull_batch_bytes,
+                                               .pull_memory_budget_bytes =
+                                                   options.pull_memory_budget_bytes},
+                 .peers = server->peers_,
+                 .metrics = server->metrics_,
+                 .log = *server->log_},
       *server->gate_);
   server->admin_ = std::make_unique<AdminService>(*server->store_, *server->gate_, server->peers_,
                                                   *server->service_);

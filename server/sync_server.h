@@ -63,6 +63,7 @@ struct ServerOptions {
   std::string tls_private_key_pem;
   bool allow_plaintext_non_loopback = false;
   size_t max_pull_batch_bytes = 1 << 20;
+  size_t pull_memory_budget_bytes = 64 << 20;  // see SyncServiceOptions
   // Explicit limits (Debian's gRPC 1.51 predates several DoS fixes; docs/protocol.md).
   int max_receive_message_bytes = 4 << 20;
   int max_concurrent_streams = 100;

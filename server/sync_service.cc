@@ -1,11 +1,17 @@
 #include "server/sync_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
 #include "server/session_reactor.h"
 
 namespace rapport::server {
+
+size_t PullBatchBytes(const SyncServiceOptions& options, size_t sessions) {
+  const size_t share = options.pull_memory_budget_bytes / std::max<size_t>(1, sessions);
+  return std::min(options.max_pull_batch_bytes, std::max(kMinPullBatchBytes, share));
+}
 
 SyncService::SyncService(SessionEnv env, SessionGate& gate)
     : env_(env),

@@ -31,7 +31,17 @@ struct SyncServiceOptions {
   // A Pull batch holds deltas up to about this many bytes (RecordState::ByteSizeLong); one
   // record larger than this is sent alone.
   size_t max_pull_batch_bytes = 1 << 20;
+  // What the Pull batches of all sessions together may take: each session holds at most one
+  // batch being written and one queued, so with many sessions lagging behind (a fleet
+  // reconnecting, a burst of edits) 1 MiB batches each would add up to gigabytes. A batch gets
+  // budget / open sessions, within [kMinPullBatchBytes, max_pull_batch_bytes].
+  size_t pull_memory_budget_bytes = 64 << 20;
 };
+
+inline constexpr size_t kMinPullBatchBytes = 64 << 10;
+
+// The byte bound of one Pull batch with `sessions` sessions open.
+size_t PullBatchBytes(const SyncServiceOptions& options, size_t sessions);
 
 // What every session of one server shares. All members outlive the sessions.
 struct SessionEnv {

@@ -13,6 +13,7 @@
 #include "core/store/record_store.h"
 #include "gtest/gtest.h"
 #include "server/scope_cache.h"
+#include "server/sync_service.h"
 #include "tests/temp_dir.h"
 
 namespace rapport::server {
@@ -150,6 +151,17 @@ TEST_F(ScopedPullTest, CachedVerdictIsTheScopeRulesForEveryRole) {
       EXPECT_FALSE(cache_.Contains(scope, id, (*record)->MaxSeq() + 1).has_value());
     }
   }
+}
+
+TEST(PullBatchBytes, ManySessionsShareTheMemoryBudget) {
+  const SyncServiceOptions options{.max_pull_batch_bytes = 1 << 20,
+                                   .pull_memory_budget_bytes = 64 << 20};
+  EXPECT_EQ(PullBatchBytes(options, 1), size_t{1} << 20);   // one session: the full batch
+  EXPECT_EQ(PullBatchBytes(options, 64), size_t{1} << 20);  // the budget still covers 1 MiB each
+  EXPECT_EQ(PullBatchBytes(options, 256), size_t{256} << 10);
+  EXPECT_EQ(PullBatchBytes(options, 1000), size_t{67108});         // 64 MiB / 1,000
+  EXPECT_EQ(PullBatchBytes(options, 100000), kMinPullBatchBytes);  // never below the floor
+  EXPECT_EQ(PullBatchBytes(options, 0), size_t{1} << 20);
 }
 
 }  // namespace
