@@ -18,7 +18,10 @@ CommitFanout::CommitFanout(store::RecordStore& store) : store_(store) {
   });
 }
 
-CommitFanout::~CommitFanout() {
+CommitFanout::~CommitFanout() { Stop(); }
+
+void CommitFanout::Stop() {
+  if (!thread_.joinable()) return;
   store_.RemoveObserver(observer_);
   {
     absl::MutexLock lock(&mu_);

@@ -27,7 +27,11 @@ class CommitListener {
 class CommitFanout {
  public:
   explicit CommitFanout(store::RecordStore& store);
-  ~CommitFanout();  // stops the thread and the store observer
+  ~CommitFanout();  // Stop()
+
+  // Stops the store observer and the thread: no listener is told anything afterwards. The
+  // listeners stay registered until Remove or destruction. Idempotent.
+  void Stop();
 
   CommitFanout(const CommitFanout&) = delete;
   CommitFanout& operator=(const CommitFanout&) = delete;
@@ -48,7 +52,7 @@ class CommitFanout {
   uint64_t committed_ ABSL_GUARDED_BY(mu_) = 0;  // newest seq observed
   uint64_t told_ ABSL_GUARDED_BY(mu_) = 0;       // newest seq handed out
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::thread thread_;  // joined by Stop
 };
 
 }  // namespace rapport::server

@@ -31,6 +31,16 @@ CommitQueue::~CommitQueue() {
 void CommitQueue::Submit(Job job, Done done) {
   absl::MutexLock lock(&mu_);
   queue_.push_back({std::move(job), std::move(done)});
+  ++submitted_;
+}
+
+uint64_t CommitQueue::WaitUntilIdle() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](CommitQueue* self)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->queue_.empty() && !self->committing_; },
+      this));
+  return submitted_;
 }
 
 uint64_t CommitQueue::commits() const {
@@ -59,6 +69,7 @@ void CommitQueue::Run() {
     std::vector<Entry> batch;
     {
       absl::MutexLock lock(&mu_);
+      committing_ = false;
       mu_.Await(absl::Condition(
           +[](CommitQueue* self)
                ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
@@ -68,35 +79,40 @@ void CommitQueue::Run() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      committing_ = true;
       ++commits_;
       jobs_ += batch.size();
     }
-    if (batch.size() == 1) {
-      CommitAlone(batch.front());
-      continue;
-    }
-    CommitGroup group;
-    absl::Status written = store_
-                               .Write([&](store::WriteTransaction& txn) -> absl::Status {
-                                 group.Reset();
-                                 for (size_t i = 0; i < batch.size(); ++i) {
-                                   group.current_ = i;
-                                   absl::Status status = batch[i].job(txn, group);
-                                   if (!status.ok()) return status;
-                                 }
-                                 return absl::OkStatus();
-                               })
-                               .status();
-    if (!written.ok()) {
-      // Nothing of the group is stored: give each job a transaction of its own, so one job's
-      // failure reaches only that job.
-      for (Entry& entry : batch) CommitAlone(entry);
-      continue;
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      group.current_ = i;
-      batch[i].done(absl::OkStatus(), group);
-    }
+    CommitBatch(batch);
+  }
+}
+
+void CommitQueue::CommitBatch(std::vector<Entry>& batch) {
+  if (batch.size() == 1) {
+    CommitAlone(batch.front());
+    return;
+  }
+  CommitGroup group;
+  absl::Status written = store_
+                             .Write([&](store::WriteTransaction& txn) -> absl::Status {
+                               group.Reset();
+                               for (size_t i = 0; i < batch.size(); ++i) {
+                                 group.current_ = i;
+                                 absl::Status status = batch[i].job(txn, group);
+                                 if (!status.ok()) return status;
+                               }
+                               return absl::OkStatus();
+                             })
+                             .status();
+  if (!written.ok()) {
+    // Nothing of the group is stored: give each job a transaction of its own, so one job's
+    // failure reaches only that job.
+    for (Entry& entry : batch) CommitAlone(entry);
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    group.current_ = i;
+    batch[i].done(absl::OkStatus(), group);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -64,6 +65,10 @@ class CommitQueue {
 
   void Submit(Job job, Done done);
 
+  // Blocks until no job is queued or being committed (its Done included), and returns how many
+  // jobs were ever submitted (see Quiesce in server/quiesce.h).
+  uint64_t WaitUntilIdle();
+
   // Commits made and jobs committed so far (jobs / commits is the batching factor).
   uint64_t commits() const;
   uint64_t jobs() const;
@@ -74,6 +79,8 @@ class CommitQueue {
     Done done;
   };
   void Run();
+  // The entries die in Run, before the queue reports idle (they may hold sessions).
+  void CommitBatch(std::vector<Entry>& batch);
   void CommitAlone(Entry& entry);
 
   store::RecordStore& store_;
@@ -81,6 +88,8 @@ class CommitQueue {
   mutable absl::Mutex mu_;
   std::deque<Entry> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool committing_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t submitted_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t jobs_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;

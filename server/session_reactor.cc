@@ -101,6 +101,11 @@ void SessionReactor::OnReadDone(bool ok) {
 }
 
 void SessionReactor::HandleMessage(grpc::ByteBuffer bytes) {
+  {
+    absl::MutexLock lock(&mu_);
+    // Cancelled meanwhile: nothing was acknowledged, and the client resends it next session.
+    if (finished_) return;
+  }
   ClientMessage message;
   const grpc::Status parsed =
       grpc::SerializationTraits<ClientMessage>::Deserialize(&bytes, &message);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "server/quiesce.h"
 #include "server/session_reactor.h"
 
 namespace rapport::server {
@@ -22,7 +23,12 @@ SyncService::SyncService(SessionEnv env, SessionGate& gate)
   scopes_.WarmFrom(env_.store, facts_of_);
 }
 
-SyncService::~SyncService() = default;
+SyncService::~SyncService() {
+  // The members die in reverse order, the commit queue before the pool; a session's work still
+  // hopping between the two (a push cut by the shutdown) must be over before either goes.
+  fanout_.Stop();
+  Quiesce(workers_, commits_);
+}
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* SyncService::Session(
     grpc::CallbackServerContext* context) {

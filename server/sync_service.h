@@ -81,8 +81,8 @@ class SyncService final
  private:
   SessionEnv env_;
   SessionGate& gate_;
-  // Destroyed in reverse: the sessions let go first, then queued commits are made (their
-  // callbacks may hand work to the pool), then the pool runs what is left and stops.
+  // Destroyed in reverse, once the destructor has let the work in flight finish: the sessions
+  // let go first, then the committer stops, then the pool.
   auth::Scope facts_of_;  // reads records' scope facts for the cache
   ScopeCache scopes_;
   WorkerPool workers_;

@@ -22,6 +22,16 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::Submit(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   tasks_.push_back(std::move(task));
+  ++submitted_;
+}
+
+uint64_t WorkerPool::WaitUntilIdle() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](WorkerPool* self)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->tasks_.empty() && self->running_ == 0; },
+      this));
+  return submitted_;
 }
 
 void WorkerPool::Run() {
@@ -36,8 +46,12 @@ void WorkerPool::Run() {
       if (tasks_.empty()) return;  // stopping, and everything submitted has run
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      ++running_;
     }
     task();
+    task = nullptr;  // what the task holds (a session, say) goes before the pool reports idle
+    absl::MutexLock lock(&mu_);
+    --running_;
   }
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -31,12 +32,18 @@ class WorkerPool {
   void Submit(std::function<void()> task);
   size_t threads() const { return threads_.size(); }
 
+  // Blocks until no task is queued or running, and returns how many tasks were ever submitted
+  // (see Quiesce in server/quiesce.h: work that hops between the pool and a CommitQueue).
+  uint64_t WaitUntilIdle();
+
  private:
   void Run();
 
   absl::Mutex mu_;
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  size_t running_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t submitted_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> threads_;
 };
 
