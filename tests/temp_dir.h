@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -35,5 +36,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Writes `text` to `path` as is (binary: no newline translation), replacing what was there.
+inline void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
 
 }  // namespace rapport::testing

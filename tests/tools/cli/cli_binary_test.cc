@@ -38,10 +38,6 @@ std::string Text(const JsonValue* v) {
   return v != nullptr && v->as_string() != nullptr ? *v->as_string() : "<missing>";
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 TEST(RapportBinary, EveryCommandHasHelpAndBadUsageExitsTwo) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
                                         {"import", "--help"},
@@ -71,16 +67,16 @@ TEST(RapportBinary, EveryCommandHasHelpAndBadUsageExitsTwo) {
 
 TEST(RapportBinary, ImportReportsBadRowsAsJsonAndExitsThree) {
   TempDir dir;
-  WriteFile(dir.Sub("bad.csv"),
-            "\xEF\xBB\xBF"
-            "external_key,name,lifecycle_stage,loyalty_points\n"
-            "K1,王芳,current,10\n"
-            "K2,Bad,prospectt,1\n"
-            "K1,Dup,current,1\n"
-            "K3,\"open,current,1\n"
-            "K4,Li,current,x\n"
-            "K5,,current,1\n"
-            "K6,OK,lost,2\n");
+  testing::WriteFile(dir.Sub("bad.csv"),
+                     "\xEF\xBB\xBF"
+                     "external_key,name,lifecycle_stage,loyalty_points\n"
+                     "K1,王芳,current,10\n"
+                     "K2,Bad,prospectt,1\n"
+                     "K1,Dup,current,1\n"
+                     "K3,\"open,current,1\n"
+                     "K4,Li,current,x\n"
+                     "K5,,current,1\n"
+                     "K6,OK,lost,2\n");
   const RunResult r = RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("bad.csv"), "--json"});
   EXPECT_EQ(r.exit_code, 3);
   const JsonValue summary = Json(r);
@@ -148,7 +144,7 @@ TEST(RapportBinary, ImportExportImportRoundTrip) {
   EXPECT_EQ(contents, Contents(b.out));
 
   // Again through JSON Lines into a third store.
-  WriteFile(dir.Sub("b.jsonl"), b.out);
+  testing::WriteFile(dir.Sub("b.jsonl"), b.out);
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("c"), dir.Sub("b.jsonl")}).exit_code, 0);
   EXPECT_EQ(contents,
             Contents(RunRapport({"export", "--store", dir.Sub("c"), "--format", "jsonl"}).out));
@@ -163,17 +159,18 @@ TEST(RapportBinary, ImportExportImportRoundTrip) {
 
 TEST(RapportBinary, ReportsAsJsonOnAFixture) {
   TempDir dir;
-  WriteFile(dir.Sub("f.csv"),
-            "external_key,name,lifetime_value_cents,loyalty_stage,loyalty_points,purchase_count,"
-            "birthday,branch,lifecycle_stage,interactions\n"
-            "A,a,100,new,5,1,1990-03-01,sh,current,\n"
-            "B,b,50,loyal,100,10,,sh,current,\n"
-            "C,c,500,loyal,50,4,,bj,lost,\"[{\"\"occurred_at\"\":\"\"2026-01-05T10:00:00Z\"\","
-            "\"\"kind\"\":\"\"survey\"\",\"\"expected_score\"\":80,\"\"perceived_score\"\":88,"
-            "\"\"satisfaction_level\"\":\"\"satisfied\"\"}]\"\n"
-            "D,d,0,,,,,,potential,\n"
-            "E,e,300,,,,,,,\n"
-            "F,f,50,,,,,,,\n");
+  testing::WriteFile(
+      dir.Sub("f.csv"),
+      "external_key,name,lifetime_value_cents,loyalty_stage,loyalty_points,purchase_count,"
+      "birthday,branch,lifecycle_stage,interactions\n"
+      "A,a,100,new,5,1,1990-03-01,sh,current,\n"
+      "B,b,50,loyal,100,10,,sh,current,\n"
+      "C,c,500,loyal,50,4,,bj,lost,\"[{\"\"occurred_at\"\":\"\"2026-01-05T10:00:00Z\"\","
+      "\"\"kind\"\":\"\"survey\"\",\"\"expected_score\"\":80,\"\"perceived_score\"\":88,"
+      "\"\"satisfaction_level\"\":\"\"satisfied\"\"}]\"\n"
+      "D,d,0,,,,,,potential,\n"
+      "E,e,300,,,,,,,\n"
+      "F,f,50,,,,,,,\n");
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("f.csv")}).exit_code, 0);
   const std::vector<std::string> store = {"--store", dir.Sub("s"), "--json", "--today",
                                           "2026-02-26"};
@@ -232,9 +229,10 @@ TEST(RapportBinary, ReportsAsJsonOnAFixture) {
 
 TEST(RapportBinary, FunnelCountsTheStageChangesImportAndEditRecorded) {
   TempDir dir;
-  WriteFile(dir.Sub("f.csv"),
-            "external_key,name,lifecycle_stage\nA,a,current\nB,b,potential\nC,c,potential\n"
-            "D,d,\n");
+  testing::WriteFile(
+      dir.Sub("f.csv"),
+      "external_key,name,lifecycle_stage\nA,a,current\nB,b,potential\nC,c,potential\n"
+      "D,d,\n");
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("f.csv")}).exit_code, 0);
   for (const char* key : {"B", "C"}) {
     ASSERT_EQ(RunRapport({"edit", "--store", dir.Sub("s"), "--key", key, "--set",
@@ -243,7 +241,7 @@ TEST(RapportBinary, FunnelCountsTheStageChangesImportAndEditRecorded) {
               0);
   }
   // A re-import moving A to lost records that change too.
-  WriteFile(dir.Sub("g.csv"), "external_key,name,lifecycle_stage\nA,a,lost\n");
+  testing::WriteFile(dir.Sub("g.csv"), "external_key,name,lifecycle_stage\nA,a,lost\n");
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("g.csv")}).exit_code, 0);
 
   // Every change was made just now: a period around today holds them all.
@@ -266,7 +264,7 @@ TEST(RapportBinary, FunnelCountsTheStageChangesImportAndEditRecorded) {
 
 TEST(RapportBinary, BadReportOptionValuesExitOneNamingTheOption) {
   TempDir dir;
-  WriteFile(dir.Sub("one.csv"), "external_key,name\nK1,a\n");
+  testing::WriteFile(dir.Sub("one.csv"), "external_key,name\nK1,a\n");
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("one.csv")}).exit_code, 0);
   auto refused = [&](std::vector<std::string> args, const std::string& option) {
     args.insert(args.begin(), "report");
@@ -288,7 +286,7 @@ TEST(RapportBinary, BadReportOptionValuesExitOneNamingTheOption) {
 
 TEST(RapportBinary, EditGetFindStatsInspect) {
   TempDir dir;
-  WriteFile(dir.Sub("one.csv"), "external_key,name,city\nK1,Wang Fang 王芳,杭州\n");
+  testing::WriteFile(dir.Sub("one.csv"), "external_key,name,city\nK1,Wang Fang 王芳,杭州\n");
   ASSERT_EQ(RunRapport({"import", "--store", dir.Sub("s"), dir.Sub("one.csv")}).exit_code, 0);
   const RunResult edit = RunRapport({"edit",
                                      "--store",

@@ -27,10 +27,6 @@ const schema::RecordType& Customer() {
   return *schema::Schema::DefaultCustomer().FindType("customer");
 }
 
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 ImportSummary Import(Replica& replica, const std::string& path, size_t batch_size = 1000,
                      InputFormat format = InputFormat::kCsv) {
   ImportOptions options;
@@ -81,7 +77,7 @@ class BadRowsTest : public ::testing::TestWithParam<size_t> {};
 
 TEST_P(BadRowsTest, EachBadRowIsReportedAtItsLineAndNoneIsStored) {
   TempDir dir;
-  WriteFile(dir.Sub("bad.csv"), kBadRows);
+  testing::WriteFile(dir.Sub("bad.csv"), kBadRows);
   auto replica = Replica::Open(dir.Sub("store")).value();
   const ImportSummary s = Import(*replica, dir.Sub("bad.csv"), /*batch_size=*/GetParam());
 
@@ -125,15 +121,16 @@ TEST(Import, RowsTheStoreRefusesAreRefusedAloneWithTheirLine) {
   TempDir dir;
   // A phone breaking the schema's pattern, an e-mail without @, a satisfaction score out of
   // range inside an interaction: checked by the schema's own rules.
-  WriteFile(dir.Sub("rules.csv"),
-            "external_key,name,phone,email,interactions\n"
-            "A1,Ok,+86 138 0000 0000,a@b.cn,\n"
-            "A2,Bad phone,call me,,\n"
-            "A3,Bad mail,,nobody,\n"
-            "A4,Bad score,,,\"[{\"\"occurred_at\"\":\"\"2026-01-02T10:00:00Z\"\",\"\"kind\"\":"
-            "\"\"survey\"\",\"\"perceived_score\"\":120}]\"\n"
-            "A5,No kind,,,\"[{\"\"occurred_at\"\":\"\"2026-01-02T10:00:00Z\"\"}]\"\n"
-            "A6,Ok too,,,\n");
+  testing::WriteFile(
+      dir.Sub("rules.csv"),
+      "external_key,name,phone,email,interactions\n"
+      "A1,Ok,+86 138 0000 0000,a@b.cn,\n"
+      "A2,Bad phone,call me,,\n"
+      "A3,Bad mail,,nobody,\n"
+      "A4,Bad score,,,\"[{\"\"occurred_at\"\":\"\"2026-01-02T10:00:00Z\"\",\"\"kind\"\":"
+      "\"\"survey\"\",\"\"perceived_score\"\":120}]\"\n"
+      "A5,No kind,,,\"[{\"\"occurred_at\"\":\"\"2026-01-02T10:00:00Z\"\"}]\"\n"
+      "A6,Ok too,,,\n");
   auto replica = Replica::Open(dir.Sub("store")).value();
   const ImportSummary s = Import(*replica, dir.Sub("rules.csv"));
   EXPECT_EQ(s.imported, 2u);
@@ -153,15 +150,15 @@ TEST(Import, RowsTheStoreRefusesAreRefusedAloneWithTheirLine) {
 
 TEST(Import, ReimportUpdatesByExternalKeyInsteadOfDuplicating) {
   TempDir dir;
-  WriteFile(dir.Sub("v1.csv"),
-            "external_key,name,city,tags,loyalty_points\n"
-            "K1,Wang,杭州,a;b,10\n"
-            "K2,Li,上海,,0\n");
-  WriteFile(dir.Sub("v2.csv"),
-            "external_key,name,city,tags,loyalty_points\n"
-            "K1,Wang,北京,b;c,25\n"
-            "K2,Li,上海,,0\n"
-            "K3,Zhao,,,\n");
+  testing::WriteFile(dir.Sub("v1.csv"),
+                     "external_key,name,city,tags,loyalty_points\n"
+                     "K1,Wang,杭州,a;b,10\n"
+                     "K2,Li,上海,,0\n");
+  testing::WriteFile(dir.Sub("v2.csv"),
+                     "external_key,name,city,tags,loyalty_points\n"
+                     "K1,Wang,北京,b;c,25\n"
+                     "K2,Li,上海,,0\n"
+                     "K3,Zhao,,,\n");
   auto replica = Replica::Open(dir.Sub("store")).value();
   Import(*replica, dir.Sub("v1.csv"));
   const ImportSummary s = Import(*replica, dir.Sub("v2.csv"));
@@ -184,8 +181,8 @@ TEST(Import, IdColumnMalformedIsRefusedUnknownCreatesAndIsCounted) {
   // A well-formed id no store of this test has: the time part of `known`, another random part.
   std::string unknown = known;
   unknown.back() = unknown.back() == '0' ? '1' : '0';
-  WriteFile(dir.Sub("ids.csv"),
-            "id,name\n" + known + ",Renamed\nnot-an-id,Typo\n" + unknown + ",From another store\n");
+  testing::WriteFile(dir.Sub("ids.csv"), "id,name\n" + known + ",Renamed\nnot-an-id,Typo\n" +
+                                             unknown + ",From another store\n");
   const ImportSummary s = Import(*replica, dir.Sub("ids.csv"));
   EXPECT_EQ(s.updated, 1u);
   EXPECT_EQ(s.imported, 1u);
@@ -200,7 +197,7 @@ TEST(Import, IdColumnMalformedIsRefusedUnknownCreatesAndIsCounted) {
   EXPECT_EQ(All(*replica).size(), 2u);
 
   // JSON Lines: an id that is not a string is refused too.
-  WriteFile(dir.Sub("ids.jsonl"), "{\"id\":42,\"name\":\"Number\"}\n");
+  testing::WriteFile(dir.Sub("ids.jsonl"), "{\"id\":42,\"name\":\"Number\"}\n");
   const ImportSummary j = Import(*replica, dir.Sub("ids.jsonl"), 1000, InputFormat::kJsonLines);
   EXPECT_EQ(j.refused, 1u);
   ASSERT_EQ(j.issues.size(), 1u);
@@ -247,8 +244,9 @@ TEST(ReplicaForCli, ForEachRecordSeesDeletedRecordsAndInfoDescribesTheStore) {
 
 TEST(Import, MappingFileRenamesAndIgnoresColumns) {
   TempDir dir;
-  WriteFile(dir.Sub("map.csv"), "column,field\n客户编号,external_key\n客户名称,name\n备注,-\n");
-  WriteFile(dir.Sub("cn.csv"), "客户编号,客户名称,备注,city\nC1,王小明,随便写,杭州\n");
+  testing::WriteFile(dir.Sub("map.csv"),
+                     "column,field\n客户编号,external_key\n客户名称,name\n备注,-\n");
+  testing::WriteFile(dir.Sub("cn.csv"), "客户编号,客户名称,备注,city\nC1,王小明,随便写,杭州\n");
   auto replica = Replica::Open(dir.Sub("store")).value();
   ImportOptions options;
   options.path = dir.Sub("cn.csv");
@@ -268,13 +266,14 @@ TEST(Import, MappingFileRenamesAndIgnoresColumns) {
 
 TEST(Import, JsonLinesRowsAreCheckedLineByLine) {
   TempDir dir;
-  WriteFile(dir.Sub("rows.jsonl"),
-            "{\"external_key\":\"J1\",\"name\":\"Li\",\"tags\":[\"a\"],\"loyalty_points\":5}\n"
-            "\n"
-            "{\"external_key\":\"J2\",\"name\":\"Broken\"\n"
-            "{\"external_key\":\"J3\",\"name\":\"X\",\"fax\":\"1\"}\n"
-            "{\"external_key\":\"J4\",\"name\":\"Y\",\"birthday\":19900101}\n"
-            "{\"external_key\":\"J5\",\"name\":\"Zhou\",\"birthday\":\"1990-01-01\"}\n");
+  testing::WriteFile(
+      dir.Sub("rows.jsonl"),
+      "{\"external_key\":\"J1\",\"name\":\"Li\",\"tags\":[\"a\"],\"loyalty_points\":5}\n"
+      "\n"
+      "{\"external_key\":\"J2\",\"name\":\"Broken\"\n"
+      "{\"external_key\":\"J3\",\"name\":\"X\",\"fax\":\"1\"}\n"
+      "{\"external_key\":\"J4\",\"name\":\"Y\",\"birthday\":19900101}\n"
+      "{\"external_key\":\"J5\",\"name\":\"Zhou\",\"birthday\":\"1990-01-01\"}\n");
   auto replica = Replica::Open(dir.Sub("store")).value();
   const ImportSummary s = Import(*replica, dir.Sub("rows.jsonl"), 1000, InputFormat::kJsonLines);
   EXPECT_EQ(s.imported, 2u);
@@ -291,11 +290,11 @@ TEST(Import, JsonLinesRowsAreCheckedLineByLine) {
 TEST(Import, JsonLinesTimelineEntriesTakeIntegerMillisecondTimestamps) {
   TempDir dir;
   // 1767225600000 ms is 2026-01-01T00:00:00Z; docs/cli.md allows either form in JSON Lines.
-  WriteFile(dir.Sub("ms.jsonl"),
-            "{\"external_key\":\"R2\",\"name\":\"r\",\"interactions\":"
-            "[{\"occurred_at\":1767225600000,\"kind\":\"visit\"}]}\n"
-            "{\"external_key\":\"R3\",\"name\":\"s\",\"interactions\":"
-            "[{\"occurred_at\":true,\"kind\":\"visit\"}]}\n");
+  testing::WriteFile(dir.Sub("ms.jsonl"),
+                     "{\"external_key\":\"R2\",\"name\":\"r\",\"interactions\":"
+                     "[{\"occurred_at\":1767225600000,\"kind\":\"visit\"}]}\n"
+                     "{\"external_key\":\"R3\",\"name\":\"s\",\"interactions\":"
+                     "[{\"occurred_at\":true,\"kind\":\"visit\"}]}\n");
   auto replica = Replica::Open(dir.Sub("store")).value();
   const ImportSummary s = Import(*replica, dir.Sub("ms.jsonl"), 1000, InputFormat::kJsonLines);
   EXPECT_EQ(s.imported, 1u);
@@ -357,7 +356,7 @@ TEST(Import, ImportExportImportGivesIdenticalRecords) {
     SCOPED_TRACE(format == InputFormat::kCsv ? "csv" : "jsonl");
     const std::string exported = Export(original, format);
     const std::string file = dir.Sub(format == InputFormat::kCsv ? "out.csv" : "out.jsonl");
-    WriteFile(file, exported);
+    testing::WriteFile(file, exported);
     auto second = Replica::Open(dir.Sub(format == InputFormat::kCsv ? "csv" : "jsonl")).value();
     const ImportSummary again = Import(*second, file, 1000, format);
     EXPECT_EQ(again.imported, 200u);
