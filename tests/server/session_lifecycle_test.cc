@@ -21,28 +21,34 @@ namespace {
 using rapport::v1::ClientMessage;
 using rapport::v1::ServerMessage;
 
-// The session_end lines the server logged.
+// The session_end lines the server logged. The sink shares the lines with this object rather
+// than pointing at it: the fixture's members die before the base fixture's server, whose
+// shutdown still logs the sessions it ends (a line written into a destroyed vector was a leak
+// under ASan).
 class LoggedEnds {
  public:
   server::LogSink Sink() {
-    return [this](std::string_view line) {
-      absl::MutexLock lock(&mu_);
-      if (line.find("session_end") != std::string_view::npos) ends_.emplace_back(line);
+    return [lines = lines_](std::string_view line) {
+      absl::MutexLock lock(&lines->mu);
+      if (line.find("session_end") != std::string_view::npos) lines->ends.emplace_back(line);
     };
   }
   // Waits (bounded) for the first session_end line.
   std::string First() {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(
+    absl::MutexLock lock(&lines_->mu);
+    lines_->mu.AwaitWithTimeout(
         absl::Condition(
-            +[](std::vector<std::string>* ends) { return !ends->empty(); }, &ends_),
+            +[](std::vector<std::string>* ends) { return !ends->empty(); }, &lines_->ends),
         absl::Seconds(20));
-    return ends_.empty() ? "" : ends_.front();
+    return lines_->ends.empty() ? "" : lines_->ends.front();
   }
 
  private:
-  absl::Mutex mu_;
-  std::vector<std::string> ends_ ABSL_GUARDED_BY(mu_);
+  struct Lines {
+    absl::Mutex mu;
+    std::vector<std::string> ends ABSL_GUARDED_BY(mu);
+  };
+  std::shared_ptr<Lines> lines_ = std::make_shared<Lines>();
 };
 
 class SessionLifecycleTest : public testing::SyncTest {
