@@ -87,7 +87,11 @@ absl::Status ForEachField(std::string_view bytes, absl::string_view message,
                                   " belongs to the retired record format 1; the sender (or store) "
                                   "predates format 2 and must be upgraded"));
     }
-    if (!read(field, type, in)) break;
+    // A refused field is an error even when it was the message's last bytes: a tag with the
+    // wrong wire type consumes nothing more, and the reader would look done.
+    if (!read(field, type, in)) {
+      return Invalid(absl::StrCat("a ", message, " has a malformed field ", field));
+    }
   }
   if (in.failed() || !in.done()) {
     return Invalid(absl::StrCat("a ", message, " is truncated or has a malformed field"));

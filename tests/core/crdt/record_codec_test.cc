@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -188,6 +189,37 @@ TEST(RecordCodec, FormatOneBytesAreRefusedNamingTheRetiredFormat) {
   absl::Status st = DecodeRecord(old).status();
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("retired record format 1"), std::string::npos) << st;
+}
+
+// A tag whose wire type does not fit its field, as a message's last bytes: the reader has
+// nothing left, so it looked done and the field was taken as absent. For a field's kind (map,
+// timeline, ...) that meant decoding a body that was never read: a wild read the record_join
+// fuzzer found under ASan (FieldWithAKindTagButNoBodyIsRefused).
+TEST(RecordCodec, LastTagWithTheWrongWireTypeIsRefused) {
+  const std::string good = EncodeRecord(RichRecord());
+  ASSERT_TRUE(DecodeRecord(good).ok());
+  // Field 13 (the record's seq) is a varint; tag (13 << 3) | 2 says length-delimited.
+  absl::Status st = DecodeRecord(good + "\x6A").status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_NE(st.message().find("malformed field 13"), std::string::npos) << st;
+}
+
+TEST(RecordCodec, FieldWithAKindTagButNoBodyIsRefused) {
+  // The record the record_join fuzzer found: a map field (kind 7) whose tag is the field
+  // message's last byte, with the varint wire type. Its body used to be read from an empty
+  // std::optional.
+  const std::string record(
+      "\x0a\x10\x01\xa2\x2b\x5d\x4c\xf4\x2d\x11\x0c\xf0\x3f\x0e\xd7\x14\x8e\x6e\x12\x08\x63\x75"
+      "\x73\x74\x6f\x6d\x65\x72\x1a\x08\x04\x0b\x69\x65\xc9\x7e\x6e\x89\x22\x03\x00\x00\x00\x32"
+      "\x55\x2a\x08\xaa\x2a\x01\x03\x08\x22\xbe\x00\x2a\x0e\x08\xbe\x01\x22\x09\x0a\x01\x00\x12"
+      "\x01\x50\x1a\x00\x00\x2a\x23\x08\xb6\x02\x32\x1e\x12\x01\x01\x1a\x19\x32\x17\x02\x59\x28"
+      "\x66\x69\x72\x73\x74\x20\x76\x69\x73\x69\x74\x2c\x20\x61\x6d\x65\x6e\x64\x65\x64\x32\x14"
+      "\x29\x02\x22\x2b\x38\x36\x20\x31\x33\x38\x20\x30\x30\x30\x30\x20\x30\x30\x30\x31\x5a\x09"
+      "\xd1\xe7\xd4\xeb\x8a\xd1\x01\x04\x61",
+      141);
+  absl::Status st = DecodeRecord(record).status();
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_NE(st.message().find("malformed field 7"), std::string::npos) << st;
 }
 
 TEST(RecordCodec, DeeplyNestedMapsAreRefusedNotOverflowingTheStack) {
